@@ -1,0 +1,1 @@
+"""Users, roles, district scopes, API tokens and the sign-in audit."""

@@ -1,0 +1,137 @@
+"""The command line: ``python -m app serve | migrate | seed``; later issues add their own words.
+
+Each subcommand is a small function registered in ``COMMANDS``; output that people read is
+Chinese first, English beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+
+from app.core.config import get_settings
+from app.core.db import Database
+
+console = Console(stderr=True)
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+
+
+def command(name: str, help_text: str) -> Callable[[Callable[[argparse.ArgumentParser], None]], Callable[..., None]]:
+    """Register ``configure(parser)`` for subcommand ``name``; it sets ``func`` via set_defaults."""
+
+    def wrap(configure: Callable[[argparse.ArgumentParser], None]) -> Callable[..., None]:
+        COMMANDS[name] = (lambda a: a.func(a), configure, help_text)
+        return configure
+
+    return wrap
+
+
+def open_database() -> Database:
+    return Database(get_settings().database_url)
+
+
+def migrate_database(database: Database) -> None:
+    from app.core.migrate import current_revision, head_revision, upgrade
+
+    before = current_revision(database.engine)
+    upgrade(database.engine)
+    after = current_revision(database.engine)
+    if before != after:
+        console.print(f"数据库已迁移 Database migrated: {before or '(空 empty)'} → {after}")
+    else:
+        console.print(f"数据库已是最新 Database up to date: {after} (head {head_revision(database.engine)})")
+
+
+# ------------------------------------------------------------------------------- migrate
+
+@command("migrate", "迁移数据库到最新结构 / upgrade the database schema")
+def _migrate(p: argparse.ArgumentParser) -> None:
+    def run(_args: argparse.Namespace) -> int:
+        migrate_database(open_database())
+        return 0
+
+    p.set_defaults(func=run)
+
+
+# ------------------------------------------------------------------------------- seed
+
+def run_seed_demo(database: Database, today: dt.date | None = None) -> None:
+    from seed.loader import seed_demo
+
+    stats = seed_demo(database, today=today, console=console)
+    console.print(
+        f"种子数据完成 Seed done: 区划 districts +{stats.districts_created} ~{stats.districts_updated}, "
+        f"数值 values +{stats.values_created} ~{stats.values_updated}, 月报 months +{stats.months_created}, "
+        f"活动 activities +{stats.activities_created}"
+        + (f", 保留已上传 kept uploaded {stats.skipped_uploaded}" if stats.skipped_uploaded else "")
+    )
+
+
+@command("seed", "载入种子数据（可重复执行）/ load seed data (idempotent)")
+def _seed(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "dataset", nargs="?", default="demo", choices=["demo"],
+        help="demo: 全国区划 + 天津、重庆演示数据及两份年度报告数字 / all districts, Tianjin and "
+        "Chongqing demo months and the two reports' figures",
+    )
+    p.add_argument("--today", type=dt.date.fromisoformat, default=None,
+                   help="按此日期计算“上一个完整月份” / compute the last full month from this date")
+
+    def run(args: argparse.Namespace) -> int:
+        database = open_database()
+        migrate_database(database)
+        run_seed_demo(database, args.today)
+        return 0
+
+    p.set_defaults(func=run)
+
+
+# ------------------------------------------------------------------------------- serve
+
+@command("serve", "迁移、（空库时）载入演示数据并启动服务 / migrate, seed if empty, serve")
+def _serve(p: argparse.ArgumentParser) -> None:
+    settings = get_settings()
+    p.add_argument("--host", default=settings.host)
+    p.add_argument("--port", type=int, default=settings.port)
+    p.add_argument("--no-seed", action="store_true", help="空库时也不载入演示数据 / never seed")
+    p.add_argument("--workers", type=int, default=1)
+
+    def run(args: argparse.Namespace) -> int:
+        import uvicorn
+
+        from seed.loader import database_is_empty
+
+        database = open_database()
+        migrate_database(database)
+        if not args.no_seed and database_is_empty(database):
+            console.print("数据库为空，载入演示数据 Empty database: loading the demo data")
+            run_seed_demo(database)
+        database.engine.dispose()
+        console.print(
+            f"服务地址 Serving on http://{args.host}:{args.port}  —  "
+            f"仪表盘 dashboard /dashboard/  ·  API 文档 docs /docs"
+        )
+        uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers)
+        return 0
+
+    p.set_defaults(func=run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m app", description="应急管理执法工作统计平台 / enforcement-activity metrics platform"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_run, configure, help_text) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))

@@ -1,0 +1,29 @@
+"""FastAPI dependencies shared by every router (Annotated aliases, as in full-stack-fastapi-template)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.core.db import Database
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.database  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: commit when the endpoint returns, roll back when it raises.
+
+    Services only flush; the transaction boundary is here.
+    """
+    database: Database = request.app.state.database
+    with database.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -1,0 +1,202 @@
+"""One error hierarchy and one handler: every failure a client can cause becomes an RFC 9457
+``application/problem+json`` body, in Chinese first and English beside it, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://yingji.example.cn/problems/"
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a request (one row of an upload, one field of a body)."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en}
+        if self.row is not None:
+            out["row"] = self.row
+        if self.column is not None:
+            out["column"] = self.column
+        if self.value is not None:
+            out["value"] = self.value if isinstance(self.value, int | float | bool) else str(self.value)
+        out.update(self.extra)
+        return out
+
+
+class AppError(Exception):
+    """Base of every error the API answers on purpose."""
+
+    status = 400
+    type_slug = "bad-request"
+    title_zh = "请求有误"
+    title_en = "Bad request"
+
+    def __init__(
+        self,
+        detail_zh: str,
+        detail_en: str,
+        *,
+        errors: list[Problem] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail_en)
+        self.detail_zh = detail_zh
+        self.detail_en = detail_en
+        self.errors = errors or []
+        self.headers = headers or {}
+        self.extra = extra
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.type_slug,
+            "title": f"{self.title_zh} / {self.title_en}",
+            "status": self.status,
+            "detail": self.detail_zh,
+            "detail_en": self.detail_en,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+        body.update(self.extra)
+        return body
+
+
+class NotFound(AppError):
+    status = 404
+    type_slug = "not-found"
+    title_zh = "未找到"
+    title_en = "Not found"
+
+
+class Unauthorized(AppError):
+    status = 401
+    type_slug = "unauthorized"
+    title_zh = "未认证"
+    title_en = "Unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    type_slug = "forbidden"
+    title_zh = "无权访问"
+    title_en = "Forbidden"
+
+
+class Conflict(AppError):
+    status = 409
+    type_slug = "conflict"
+    title_zh = "冲突"
+    title_en = "Conflict"
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    type_slug = "payload-too-large"
+    title_zh = "文件过大"
+    title_en = "Payload too large"
+
+
+class ValidationFailed(AppError):
+    status = 422
+    type_slug = "validation-error"
+    title_zh = "数据校验未通过"
+    title_en = "Validation failed"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    type_slug = "service-unavailable"
+    title_zh = "服务暂不可用"
+    title_en = "Service unavailable"
+
+
+class InternalError(AppError):
+    status = 500
+    type_slug = "internal-error"
+    title_zh = "服务器内部错误"
+    title_en = "Internal server error"
+
+
+def problem_response(err: AppError, request: Request | None = None) -> JSONResponse:
+    return JSONResponse(
+        err.body(str(request.url.path) if request else None),
+        status_code=err.status,
+        headers=err.headers,
+        media_type=PROBLEM_JSON,
+    )
+
+
+_HTTP_ERRORS: dict[int, type[AppError]] = {
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: PayloadTooLarge,
+    422: ValidationFailed,
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ())]
+            field_name = ".".join(loc[1:] if loc and loc[0] in {"body", "query", "path", "header"} else loc)
+            problems.append(
+                Problem(
+                    code=f"request.{e.get('type', 'invalid')}",
+                    message_zh=f"字段 {field_name or '(请求)'} 无效：{e.get('msg', '')}",
+                    message_en=f"{field_name or '(request)'}: {e.get('msg', '')}",
+                    column=field_name or None,
+                    value=e.get("input") if isinstance(e.get("input"), str | int | float) else None,
+                )
+            )
+        err = ValidationFailed(
+            f"请求有 {len(problems)} 处错误", f"The request has {len(problems)} error(s)", errors=problems
+        )
+        return problem_response(err, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        cls = _HTTP_ERRORS.get(exc.status_code, AppError)
+        detail = str(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            err = cls("请求的地址不存在", "No such path", headers=dict(exc.headers or {}))
+        elif exc.status_code == 405:
+            err = cls("不支持该请求方法", "Method not allowed", headers=dict(exc.headers or {}))
+        else:
+            err = cls(detail, detail, headers=dict(exc.headers or {}))
+        err.status = exc.status_code
+        return problem_response(err, request)
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A bug, not the client's fault: log it whole, answer without internals.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(InternalError("服务器内部错误，已记录", "Internal error, logged"), request)

@@ -1,0 +1,1 @@
+"""The health check, the one API route open without credentials."""

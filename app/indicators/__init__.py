@@ -1,0 +1,1 @@
+"""The indicator catalogue (codes are the public contract of the API)."""

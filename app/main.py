@@ -1,0 +1,58 @@
+"""The ASGI app: the API under /api/v1, OpenAPI at /docs, the Dash dashboard at /dashboard/."""
+
+from __future__ import annotations
+
+import logging
+
+from a2wsgi import WSGIMiddleware
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.errors import install_error_handlers
+from app.health.views import router as health_router
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    router.include_router(health_router)
+    return router
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+    database = database or Database(settings.database_url)
+    app = FastAPI(
+        title="应急管理执法工作统计 API",
+        summary="Enforcement-activity metrics for district emergency-management bureaus",
+        version="0.1.0",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    app.include_router(api_router())
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/dashboard/")
+
+    # Imported here so that API-only uses (tests, scripts) do not pay for Dash's start-up.
+    from dashboard.app import create_dash
+
+    dash_app = create_dash(database, mounted=True)
+
+    @app.get("/dashboard", include_in_schema=False)
+    def dashboard_slash() -> RedirectResponse:
+        return RedirectResponse("/dashboard/")
+
+    app.mount("/dashboard", WSGIMiddleware(dash_app.server))  # type: ignore[arg-type]
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""The log of every upload (and seed load) that changed data."""

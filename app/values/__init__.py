@@ -1,0 +1,1 @@
+"""Monthly values, their change history, named activities and district-month reports."""

@@ -1,0 +1,123 @@
+"""The figures themselves: one row per district-month-indicator, with history and activities.
+
+"Reported zero" is a stored 0; "not reported" is no row. Never write a 0 for a missing figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, utcnow
+from app.submissions.models import DataSource
+
+# Values are exact decimals in the database (fines have fen); Python sees floats, which hold
+# every count and every yuan amount we store exactly (< 2**53).
+VALUE_TYPE = Numeric(18, 2, asdecimal=False)
+_source_enum = Enum(DataSource, name="data_source", native_enum=False, length=16)
+
+
+class MonthlyValue(Base):
+    __tablename__ = "monthly_values"
+    __table_args__ = (
+        UniqueConstraint("district_code", "month", "indicator_code"),
+        CheckConstraint("value >= 0", name="value_non_negative"),
+        # Rankings and national totals read one indicator across all districts for a year.
+        Index("ix_monthly_values_indicator_month", "indicator_code", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
+    # The first day of the month the figure belongs to.
+    month: Mapped[dt.date] = mapped_column(Date)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
+    value: Mapped[float] = mapped_column(VALUE_TYPE)
+    source: Mapped[DataSource] = mapped_column(_source_enum, default=DataSource.upload)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ValueHistory(Base):
+    """Each change of a value: created (old is NULL), changed, or removed (new is NULL)."""
+
+    __tablename__ = "value_history"
+    __table_args__ = (
+        Index("ix_value_history_key", "district_code", "month", "indicator_code"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
+    month: Mapped[dt.date] = mapped_column(Date)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
+    old_value: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    new_value: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True, default=None)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ActivityKind(enum.StrEnum):
+    drill = "drill"
+    training = "training"
+    publicity = "publicity"
+    other = "other"
+
+
+class Activity(Base):
+    """A named activity (a drill, a training, a campaign) that year-end summaries mention by title."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_district_date", "district_code", "date"),
+        CheckConstraint("participants IS NULL OR participants >= 0", name="participants_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[ActivityKind] = mapped_column(
+        Enum(ActivityKind, name="activity_kind", native_enum=False, length=16)
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    participants: Mapped[int | None] = mapped_column(Integer, default=None)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    source: Mapped[DataSource] = mapped_column(_source_enum, default=DataSource.upload)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
+
+
+class MonthReport(Base):
+    """That a district reported a month (报送), and when it first and last did.
+
+    Completeness (submitted / late / missing) reads this table: a month is late when first
+    submitted after the 10th of the following month.
+    """
+
+    __tablename__ = "month_reports"
+    __table_args__ = (
+        UniqueConstraint("district_code", "month"),
+        Index("ix_month_reports_month", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
+    month: Mapped[dt.date] = mapped_column(Date)
+    first_submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
+    source: Mapped[DataSource] = mapped_column(_source_enum, default=DataSource.upload)

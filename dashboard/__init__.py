@@ -1,0 +1,1 @@
+"""The leaders' dashboard (Plotly Dash): pages, figures and components."""

@@ -1,0 +1,1 @@
+"""Alembic migrations (static, reversible, dated)."""
