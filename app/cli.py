@@ -17,15 +17,17 @@ from app.core.config import get_settings
 from app.core.db import Database
 
 console = Console(stderr=True)
-Command = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+Configure = Callable[[argparse.ArgumentParser], None]
+# name → (configure(parser), help). A configure function adds its arguments and sets ``func``,
+# the function that runs the subcommand and returns the exit code.
+COMMANDS: dict[str, tuple[Configure, str]] = {}
 
 
-def command(name: str, help_text: str) -> Callable[[Callable[[argparse.ArgumentParser], None]], Callable[..., None]]:
-    """Register ``configure(parser)`` for subcommand ``name``; it sets ``func`` via set_defaults."""
+def command(name: str, help_text: str) -> Callable[[Configure], Configure]:
+    """Register a subcommand; later issues add theirs (users, tokens, report) the same way."""
 
-    def wrap(configure: Callable[[argparse.ArgumentParser], None]) -> Callable[..., None]:
-        COMMANDS[name] = (lambda a: a.func(a), configure, help_text)
+    def wrap(configure: Configure) -> Configure:
+        COMMANDS[name] = (configure, help_text)
         return configure
 
     return wrap
@@ -49,6 +51,7 @@ def migrate_database(database: Database) -> None:
 
 # ------------------------------------------------------------------------------- migrate
 
+
 @command("migrate", "迁移数据库到最新结构 / upgrade the database schema")
 def _migrate(p: argparse.ArgumentParser) -> None:
     def run(_args: argparse.Namespace) -> int:
@@ -59,6 +62,7 @@ def _migrate(p: argparse.ArgumentParser) -> None:
 
 
 # ------------------------------------------------------------------------------- seed
+
 
 def run_seed_demo(database: Database, today: dt.date | None = None) -> None:
     from seed.loader import seed_demo
@@ -75,12 +79,19 @@ def run_seed_demo(database: Database, today: dt.date | None = None) -> None:
 @command("seed", "载入种子数据（可重复执行）/ load seed data (idempotent)")
 def _seed(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "dataset", nargs="?", default="demo", choices=["demo"],
+        "dataset",
+        nargs="?",
+        default="demo",
+        choices=["demo"],
         help="demo: 全国区划 + 天津、重庆演示数据及两份年度报告数字 / all districts, Tianjin and "
         "Chongqing demo months and the two reports' figures",
     )
-    p.add_argument("--today", type=dt.date.fromisoformat, default=None,
-                   help="按此日期计算“上一个完整月份” / compute the last full month from this date")
+    p.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="按此日期计算“上一个完整月份” / compute the last full month from this date",
+    )
 
     def run(args: argparse.Namespace) -> int:
         database = open_database()
@@ -92,6 +103,7 @@ def _seed(p: argparse.ArgumentParser) -> None:
 
 
 # ------------------------------------------------------------------------------- serve
+
 
 @command("serve", "迁移、（空库时）载入演示数据并启动服务 / migrate, seed if empty, serve")
 def _serve(p: argparse.ArgumentParser) -> None:
@@ -127,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m app", description="应急管理执法工作统计平台 / enforcement-activity metrics platform"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (_run, configure, help_text) in COMMANDS.items():
+    for name, (configure, help_text) in COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 

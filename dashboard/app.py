@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import Dash, dcc, html
@@ -16,7 +17,7 @@ URL_PREFIX = "/dashboard/"
 def create_dash(database: Database, *, mounted: bool) -> Dash:
     """``mounted``: served under the API's /dashboard mount (routes relative to the mount point);
     otherwise a standalone process that serves /dashboard/ itself."""
-    prefix_kwargs = (
+    prefix_kwargs: dict[str, Any] = (
         {"requests_pathname_prefix": URL_PREFIX, "routes_pathname_prefix": "/"}
         if mounted
         else {"url_base_pathname": URL_PREFIX}

@@ -17,8 +17,18 @@ MUNICIPALITIES = {"11", "12", "31", "50"}
 # Divisions of GB/T 2260 that the package lacks (it has 两江新区 500157 in their place). 渝北区 is
 # one of the two districts whose real report we seed. Centroids: the district government seats.
 SUPPLEMENT = {
-    "500105": {"adcode": "500105000000", "name": "江北区", "longitude": "106.574271", "latitude": "29.606703"},
-    "500112": {"adcode": "500112000000", "name": "渝北区", "longitude": "106.631187", "latitude": "29.718143"},
+    "500105": {
+        "adcode": "500105000000",
+        "name": "江北区",
+        "longitude": "106.574271",
+        "latitude": "29.606703",
+    },
+    "500112": {
+        "adcode": "500112000000",
+        "name": "渝北区",
+        "longitude": "106.631187",
+        "latitude": "29.718143",
+    },
 }
 
 

@@ -30,7 +30,12 @@ from seed.synthetic import SEASON, generate_year
 DISTRICTS_CSV = Path(__file__).parent / "data" / "districts.csv"
 DEMO_PROVINCES = ("120000", "500000")  # Tianjin and Chongqing, the two reports' municipalities
 DEMO_FIRST_YEAR = 2019
-LEVEL_ORDER = {DistrictLevel.province: 0, DistrictLevel.city: 1, DistrictLevel.county: 2, DistrictLevel.township: 3}
+LEVEL_ORDER = {
+    DistrictLevel.province: 0,
+    DistrictLevel.city: 1,
+    DistrictLevel.county: 2,
+    DistrictLevel.township: 3,
+}
 
 
 @dataclass
@@ -46,8 +51,16 @@ class SeedStats:
 
     @property
     def changed(self) -> bool:
-        return any((self.districts_created, self.districts_updated, self.values_created,
-                    self.values_updated, self.months_created, self.activities_created))
+        return any(
+            (
+                self.districts_created,
+                self.districts_updated,
+                self.values_created,
+                self.values_updated,
+                self.months_created,
+                self.activities_created,
+            )
+        )
 
 
 def last_full_month(today: dt.date) -> dt.date:
@@ -59,8 +72,12 @@ def last_full_month(today: dt.date) -> dt.date:
 def progress_bar(console: Console | None, label: str, total: int) -> Iterator[Any]:
     """A rich progress bar on a terminal; silent (but still counting) elsewhere."""
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console or Console(stderr=True), disable=console is None,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console or Console(stderr=True),
+        disable=console is None,
     )
     with progress:
         task = progress.add_task(label, total=total)
@@ -69,19 +86,22 @@ def progress_bar(console: Console | None, label: str, total: int) -> Iterator[An
 
 # ----------------------------------------------------------------------------- districts
 
+
 def read_districts_csv(path: Path = DISTRICTS_CSV) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for r in csv.DictReader(fh):
-            rows.append({
-                "code": r["code"],
-                "name": r["name"],
-                "level": DistrictLevel(r["level"]),
-                "parent_code": r["parent_code"] or None,
-                "longitude": float(r["longitude"]) if r["longitude"] else None,
-                "latitude": float(r["latitude"]) if r["latitude"] else None,
-                "centroid_approx": r["centroid_approx"] == "1",
-            })
+            rows.append(
+                {
+                    "code": r["code"],
+                    "name": r["name"],
+                    "level": DistrictLevel(r["level"]),
+                    "parent_code": r["parent_code"] or None,
+                    "longitude": float(r["longitude"]) if r["longitude"] else None,
+                    "latitude": float(r["latitude"]) if r["latitude"] else None,
+                    "centroid_approx": r["centroid_approx"] == "1",
+                }
+            )
     # Parents before children: the self-referencing foreign key is checked row by row.
     rows.sort(key=lambda r: (LEVEL_ORDER[r["level"]], r["code"]))
     return rows
@@ -93,7 +113,8 @@ def load_districts(session: Session, stats: SeedStats) -> None:
     fields = ("name", "level", "parent_code", "longitude", "latitude", "centroid_approx")
     new = [r for r in wanted if r["code"] not in existing]
     changed = [
-        r for r in wanted
+        r
+        for r in wanted
         if r["code"] in existing and any(getattr(existing[r["code"]], f) != r[f] for f in fields)
     ]
     for level in sorted(LEVEL_ORDER.values()):
@@ -107,6 +128,7 @@ def load_districts(session: Session, stats: SeedStats) -> None:
 
 
 # ----------------------------------------------------------------------------- monthly data
+
 
 @dataclass
 class DesiredMonth:
@@ -129,7 +151,9 @@ def _report_months(report: ReportYear, months: list[int]) -> dict[str, list[floa
         if isinstance(profile, dict):
             monthly = [float(profile.get(m, 0)) for m in range(1, 13)]
             if sum(monthly) != total:
-                raise ValueError(f"{report.district} {report.year} {code}: months add to {sum(monthly)}, not {total}")
+                raise ValueError(
+                    f"{report.district} {report.year} {code}: months add to {sum(monthly)}, not {total}"
+                )
         else:
             monthly = [float(x) for x in spread_total(int(total), profile)]
         out[code] = [monthly[m - 1] for m in months]
@@ -138,7 +162,9 @@ def _report_months(report: ReportYear, months: list[int]) -> dict[str, list[floa
 
 def desired_district(
     code: str, name: str, last: dt.date
-) -> tuple[dict[dt.date, DesiredMonth], list[tuple[dt.date, ActivityKind, str, int | None, str | None, DataSource]]]:
+) -> tuple[
+    dict[dt.date, DesiredMonth], list[tuple[dt.date, ActivityKind, str, int | None, str | None, DataSource]]
+]:
     """Everything the seed wants stored for one district: months and named activities."""
     reports = {r.year: r for r in REPORT_YEARS if r.district == code}
     months_out: dict[dt.date, DesiredMonth] = {}
@@ -187,8 +213,11 @@ class _Submissions:
         if source not in self.ids:
             note = "种子数据：年度报告数字" if source == DataSource.report else "种子数据：合成演示数据"
             sub = Submission(
-                source_format=SourceFormat.seed, source=source, status=SubmissionStatus.applied,
-                file_name=None, note=note,
+                source_format=SourceFormat.seed,
+                source=source,
+                status=SubmissionStatus.applied,
+                file_name=None,
+                note=note,
             )
             self.session.add(sub)
             self.session.flush()
@@ -196,13 +225,20 @@ class _Submissions:
         return self.ids[source]
 
 
-def write_district(session: Session, code: str, name: str, last: dt.date, subs: _Submissions, stats: SeedStats) -> None:
+def write_district(
+    session: Session, code: str, name: str, last: dt.date, subs: _Submissions, stats: SeedStats
+) -> None:
     months, activities = desired_district(code, name, last)
     existing: dict[tuple[dt.date, str], tuple[int, float, DataSource]] = {
         (m, ind): (id_, val, src)
         for id_, m, ind, val, src in session.execute(
-            select(MonthlyValue.id, MonthlyValue.month, MonthlyValue.indicator_code, MonthlyValue.value,
-                   MonthlyValue.source).where(MonthlyValue.district_code == code)
+            select(
+                MonthlyValue.id,
+                MonthlyValue.month,
+                MonthlyValue.indicator_code,
+                MonthlyValue.value,
+                MonthlyValue.source,
+            ).where(MonthlyValue.district_code == code)
         )
     }
     now = utcnow()
@@ -212,13 +248,29 @@ def write_district(session: Session, code: str, name: str, last: dt.date, subs: 
         for ind, (value, source) in want.values.items():
             have = existing.get((month, ind))
             if have is None:
-                inserts.append({"district_code": code, "month": month, "indicator_code": ind, "value": value,
-                                "source": source, "submission_id": subs.id_for(source), "updated_at": now})
+                inserts.append(
+                    {
+                        "district_code": code,
+                        "month": month,
+                        "indicator_code": ind,
+                        "value": value,
+                        "source": source,
+                        "submission_id": subs.id_for(source),
+                        "updated_at": now,
+                    }
+                )
             elif have[2] == DataSource.upload:
                 stats.skipped_uploaded += 1
             elif have[1] != value or have[2] != source:
-                updates.append({"id": have[0], "value": value, "source": source,
-                                "submission_id": subs.id_for(source), "updated_at": now})
+                updates.append(
+                    {
+                        "id": have[0],
+                        "value": value,
+                        "source": source,
+                        "submission_id": subs.id_for(source),
+                        "updated_at": now,
+                    }
+                )
     for chunk in _chunks(inserts, 2000):
         session.execute(insert(MonthlyValue), chunk)
     if updates:
@@ -228,19 +280,37 @@ def write_district(session: Session, code: str, name: str, last: dt.date, subs: 
 
     have_months = set(session.scalars(select(MonthReport.month).where(MonthReport.district_code == code)))
     new_months = [
-        {"district_code": code, "month": m, "first_submitted_at": w.submitted_at, "last_submitted_at": w.submitted_at,
-         "last_submission_id": subs.id_for(w.source), "source": w.source}
-        for m, w in months.items() if m not in have_months
+        {
+            "district_code": code,
+            "month": m,
+            "first_submitted_at": w.submitted_at,
+            "last_submitted_at": w.submitted_at,
+            "last_submission_id": subs.id_for(w.source),
+            "source": w.source,
+        }
+        for m, w in months.items()
+        if m not in have_months
     ]
     if new_months:
         session.execute(insert(MonthReport), new_months)
     stats.months_created += len(new_months)
 
-    have_acts = set(session.execute(select(Activity.date, Activity.title).where(Activity.district_code == code)))
+    have_acts = set(
+        session.execute(select(Activity.date, Activity.title).where(Activity.district_code == code))
+    )
     new_acts = [
-        {"district_code": code, "date": d, "kind": k, "title": t, "participants": p, "notes": n, "source": s,
-         "submission_id": subs.id_for(s)}
-        for d, k, t, p, n, s in activities if (d, t) not in have_acts
+        {
+            "district_code": code,
+            "date": d,
+            "kind": k,
+            "title": t,
+            "participants": p,
+            "notes": n,
+            "source": s,
+            "submission_id": subs.id_for(s),
+        }
+        for d, k, t, p, n, s in activities
+        if (d, t) not in have_acts
     ]
     if new_acts:
         session.execute(insert(Activity), new_acts)
@@ -258,13 +328,16 @@ def county_descendants(session: Session, roots: Iterable[str]) -> list[District]
     for root in roots:
         prefix = root[:2] if root.endswith("0000") else root[:4]
         out += session.scalars(
-            select(District).where(District.level == DistrictLevel.county, District.code.startswith(prefix))
+            select(District)
+            .where(District.level == DistrictLevel.county, District.code.startswith(prefix))
             .order_by(District.code)
         ).all()
     return out
 
 
-def seed_demo(database: Database, *, today: dt.date | None = None, console: Console | None = None) -> SeedStats:
+def seed_demo(
+    database: Database, *, today: dt.date | None = None, console: Console | None = None
+) -> SeedStats:
     """Districts of the whole country, then the demo provinces' months from 2019 to last month."""
     stats = SeedStats()
     last = last_full_month(today or dt.date.today())
@@ -280,7 +353,9 @@ def seed_demo(database: Database, *, today: dt.date | None = None, console: Cons
         for source, sub_id in subs.ids.items():
             sub = session.get(Submission, sub_id)
             assert sub is not None
-            counted = session.scalar(select(func.count()).select_from(MonthlyValue).where(MonthlyValue.submission_id == sub_id))
+            counted = session.scalar(
+                select(func.count()).select_from(MonthlyValue).where(MonthlyValue.submission_id == sub_id)
+            )
             sub.created = int(counted or 0)
             sub.rows = sub.created
             stats.details[source.value] = sub_id

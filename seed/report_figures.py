@@ -62,11 +62,26 @@ HEDONG_2021 = ReportYear(
         "training.examinees": (139, {3: 28, 6: 28, 9: 28, 11: 28, 12: 27}),
         # 安全生产月 8场 7000余人 (June) + 《安全生产法》巡回宣讲 11次 1350人 (Jul–Nov, the new law
         # took effect 2021-09-01) + 安全宣传"四进" 47场 1.2万人 (all year).
-        "publicity.events": (66, {1: 4, 2: 3, 3: 4, 4: 4, 5: 4, 6: 12, 7: 6, 8: 6, 9: 6, 10: 6, 11: 7, 12: 4}),
+        "publicity.events": (
+            66,
+            {1: 4, 2: 3, 3: 4, 4: 4, 5: 4, 6: 12, 7: 6, 8: 6, 9: 6, 10: 6, 11: 7, 12: 4},
+        ),
         "publicity.audience": (
             20350,
-            {1: 1000, 2: 800, 3: 1000, 4: 1000, 5: 1000, 6: 8000, 7: 1270, 8: 1270, 9: 1270, 10: 1270,
-             11: 1470, 12: 1000},
+            {
+                1: 1000,
+                2: 800,
+                3: 1000,
+                4: 1000,
+                5: 1000,
+                6: 8000,
+                7: 1270,
+                8: 1270,
+                9: 1270,
+                10: 1270,
+                11: 1470,
+                12: 1000,
+            },
         ),
         # Five named drills; drill.drills follows their dates below.
         "drill.drills": (5, {5: 3, 6: 1, 7: 1}),
@@ -78,15 +93,24 @@ HEDONG_2021 = ReportYear(
         ReportActivity(dt.date(2021, 6, 24), ActivityKind.drill, "军地联合防汛演练"),
         ReportActivity(dt.date(2021, 7, 8), ActivityKind.drill, "防汛抢险演练"),
         ReportActivity(
-            dt.date(2021, 6, 1), ActivityKind.publicity, "“安全生产月”活动", 7000,
+            dt.date(2021, 6, 1),
+            ActivityKind.publicity,
+            "“安全生产月”活动",
+            7000,
             "启动仪式、咨询日、专项培训等活动8场",
         ),
         ReportActivity(
-            dt.date(2021, 7, 15), ActivityKind.publicity, "《安全生产法》巡回宣讲", 1350,
+            dt.date(2021, 7, 15),
+            ActivityKind.publicity,
+            "《安全生产法》巡回宣讲",
+            1350,
             "安全生产主题宣讲11次",
         ),
         ReportActivity(
-            dt.date(2021, 3, 1), ActivityKind.publicity, "安全宣传“四进”活动", 12000,
+            dt.date(2021, 3, 1),
+            ActivityKind.publicity,
+            "安全宣传“四进”活动",
+            12000,
             "进企业、进学校、进社区、进家庭等各类活动47场",
         ),
     ],

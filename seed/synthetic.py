@@ -85,13 +85,13 @@ def generate_year(
     idx = np.array(months) - 1
     n = len(months)
     season = SEASON[idx] * growth
-    fixed = {k: np.asarray(v, float) for k, v in (fixed or {}).items()}
+    pinned: dict[str, np.ndarray] = {k: np.asarray(v, float) for k, v in (fixed or {}).items()}
 
     def poisson(mean: np.ndarray | float) -> np.ndarray:
         return rng.poisson(np.maximum(mean, 0)).astype(float)
 
     def base(code_: str, draw: np.ndarray) -> np.ndarray:
-        return fixed.get(code_, draw)
+        return pinned.get(code_, draw)
 
     def per_item(counts: np.ndarray, low: int, high: int) -> list[list[int]]:
         return [[int(x) for x in rng.integers(low, high, int(k))] for k in counts]
@@ -141,10 +141,12 @@ def generate_year(
     out["accident.deaths"] = base(
         "accident.deaths", rng.binomial(out["accident.count"].astype(int), 0.85) + extra_death
     ).astype(float)
-    if "penalty.fines_yuan" in fixed:
+    if "penalty.fines_yuan" in pinned:
         # A fine needs a penalty case in the same month (DOMAIN.md cross-check).
-        out["penalty.cases"] = np.where(fixed["penalty.fines_yuan"] > 0, np.maximum(out["penalty.cases"], 1), out["penalty.cases"])
-        out["penalty.fines_yuan"] = fixed["penalty.fines_yuan"]
+        out["penalty.cases"] = np.where(
+            pinned["penalty.fines_yuan"] > 0, np.maximum(out["penalty.cases"], 1), out["penalty.cases"]
+        )
+        out["penalty.fines_yuan"] = pinned["penalty.fines_yuan"]
     else:
         # 2千 to 3万 yuan a case, in hundreds of yuan.
         out["penalty.fines_yuan"] = np.array(
@@ -161,5 +163,7 @@ def generate_year(
             fitting = [t for t, ms in DRILL_TITLES.values() if month in ms] or ["综合应急演练"]
             title = fitting[int(rng.integers(0, len(fitting)))]
             day = int(rng.integers(3, 28))
-            result.activities.append((dt.date(year, month, day), ActivityKind.drill, f"{name}{title}", people))
+            result.activities.append(
+                (dt.date(year, month, day), ActivityKind.drill, f"{name}{title}", people)
+            )
     return result

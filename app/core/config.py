@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,20 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
+
+
+PLACEHOLDERS = {"changethis", "change-me", "secret", "please-change-me"}
+
+
+def _local_secret(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
 
 
 class Settings(BaseSettings):
@@ -26,6 +41,15 @@ class Settings(BaseSettings):
     # host-parameter limit (rows × columns < 32766).
     seed_batch_size: int = 2000
     log_level: str = "INFO"
+    # Signs the dashboard's session cookie. Locally a random key is made once and kept in
+    # DATA_DIR/secret_key (so every local process shares it); production must set it.
+    secret_key: str = ""
+    session_max_age_seconds: int = 8 * 3600
+    # Sign-in throttling: after this many wrong passwords in a row an account waits, doubling
+    # from login_lock_seconds up to login_lock_max_seconds.
+    login_max_failures: int = 5
+    login_lock_seconds: int = 30
+    login_lock_max_seconds: int = 900
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -34,6 +58,14 @@ class Settings(BaseSettings):
         if self.database_url.startswith("postgresql://"):
             # psycopg 3 is the driver we ship; the bare scheme would ask for psycopg2.
             self.database_url = "postgresql+psycopg://" + self.database_url.removeprefix("postgresql://")
+        if not self.secret_key:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY must be set when ENVIRONMENT=production")
+            self.secret_key = _local_secret(self.data_dir)
+        elif self.environment == "production" and (
+            len(self.secret_key) < 32 or self.secret_key in PLACEHOLDERS
+        ):
+            raise ValueError("SECRET_KEY is a placeholder or shorter than 32 characters")
         return self
 
     @property

@@ -12,7 +12,8 @@ from app.core.db import Database
 
 
 def get_database(request: Request) -> Database:
-    return request.app.state.database  # type: ignore[no-any-return]
+    database: Database = request.app.state.database
+    return database
 
 
 def get_session(request: Request) -> Iterator[Session]:

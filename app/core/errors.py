@@ -31,7 +31,11 @@ class Problem:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en}
+        out: dict[str, Any] = {
+            "code": self.code,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+        }
         if self.row is not None:
             out["row"] = self.row
         if self.column is not None:

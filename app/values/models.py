@@ -57,9 +57,7 @@ class ValueHistory(Base):
     """Each change of a value: created (old is NULL), changed, or removed (new is NULL)."""
 
     __tablename__ = "value_history"
-    __table_args__ = (
-        Index("ix_value_history_key", "district_code", "month", "indicator_code"),
-    )
+    __table_args__ = (Index("ix_value_history_key", "district_code", "month", "indicator_code"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))

@@ -1,0 +1,152 @@
+"""Test fixtures: every database test runs on SQLite and, when TEST_POSTGRES_URL is set, on PostgreSQL.
+
+Each run makes its own SQLite files and its own PostgreSQL databases (dropped at the end). A
+seeded database is built once per backend; each test runs inside a transaction that is rolled
+back (``join_transaction_mode="create_savepoint"``), so tests do not see each other's writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.deps import get_session
+from app.core.migrate import upgrade
+
+# The seed's "today": fixed so that the demo months (2019-01 … 2026-10) do not move under the tests.
+SEED_TODAY = dt.date(2026, 11, 22)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _require_postgres() -> bool:
+    return os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+class FreshDatabases:
+    """Makes empty databases for one test run and removes them afterwards."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.pg_created: list[str] = []
+
+    def url(self, backend: str) -> str:
+        name = f"yingji_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        if backend == "sqlite":
+            return f"sqlite:///{(self.tmp / f'{name}.db').as_posix()}"
+        admin = _postgres_admin_url()
+        if not admin:
+            if _require_postgres():
+                pytest.fail("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+            pytest.skip(
+                "PostgreSQL tests skipped: set TEST_POSTGRES_URL (REQUIRE_POSTGRES=1 makes this a failure)"
+            )
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:
+            if _require_postgres():
+                raise
+            pytest.skip(f"PostgreSQL at TEST_POSTGRES_URL unreachable: {exc}")
+        finally:
+            engine.dispose()
+        self.pg_created.append(name)
+        return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+    def cleanup(self) -> None:
+        admin = _postgres_admin_url()
+        if not admin or not self.pg_created:
+            return
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            for name in self.pg_created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def fresh_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshDatabases]:
+    fresh = FreshDatabases(tmp_path_factory.mktemp("db"))
+    yield fresh
+    fresh.cleanup()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request: pytest.FixtureRequest, fresh_databases: FreshDatabases) -> Iterator[Database]:
+    """A brand-new database with no schema, per test."""
+    database = Database(fresh_databases.url(request.param))
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request: pytest.FixtureRequest, fresh_databases: FreshDatabases) -> Iterator[Database]:
+    """A migrated and seeded database, shared by the tests of one backend."""
+    from seed.loader import seed_demo
+
+    database = Database(fresh_databases.url(request.param))
+    upgrade(database.engine)
+    seed_demo(database, today=SEED_TODAY)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    """A session whose work is rolled back after the test, even if the code under test commits."""
+    with database.engine.connect() as conn:
+        outer = conn.begin()
+        s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield s
+        finally:
+            s.close()
+            outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def _apps() -> dict[str, FastAPI]:
+    return {}
+
+
+@pytest.fixture
+def api(database: Database, session: Session, _apps: dict[str, FastAPI]) -> Iterator[FastAPI]:
+    """The real app on the seeded database of this backend, with the test's rolled-back session."""
+    from app.main import create_app
+
+    if database.url not in _apps:
+        _apps[database.url] = create_app(Settings(database_url=database.url, environment="test"), database)
+    app = _apps[database.url]
+
+    def _session() -> Iterator[Session]:
+        yield session
+        session.flush()
+
+    app.dependency_overrides[get_session] = _session
+    yield app
+    app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(api: FastAPI) -> Iterator[TestClient]:
+    with TestClient(api, raise_server_exceptions=False) as c:
+        yield c

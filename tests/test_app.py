@@ -1,0 +1,54 @@
+"""The one-process app: health, OpenAPI docs, the mounted dashboard, problem+json errors."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_health_reports_the_database(client: TestClient) -> None:
+    r = client.get("/api/v1/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["database"]["status"] == "ok"
+    assert body["database"]["revision"] == body["database"]["head"]
+    assert body["database"]["districts"] >= 2800
+
+
+def test_docs_and_openapi_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/health" in spec["paths"]
+
+
+def test_dashboard_is_mounted(client: TestClient) -> None:
+    r = client.get("/dashboard/")
+    assert r.status_code == 200
+    assert "总览" in r.text  # the page title
+    layout = client.get("/dashboard/_dash-layout")
+    assert layout.status_code == 200
+    assert client.get("/dashboard", follow_redirects=False).status_code in (301, 302, 307, 308)
+
+
+def test_unknown_path_is_a_problem_json_404(client: TestClient) -> None:
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == 404
+    assert "/" in body["title"]  # Chinese / English
+
+
+def test_health_answers_503_when_the_database_is_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.core.config import Settings
+    from app.core.db import Database
+    from app.main import create_app
+
+    # A directory is no SQLite database: the connection fails, the check must say so.
+    broken = Database(f"sqlite:///{tmp_path.as_posix()}")
+    app = create_app(Settings(database_url=broken.url, environment="test"), broken)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/api/v1/health")
+    assert r.status_code == 503
+    assert r.json()["database"]["status"] == "unreachable"
