@@ -5,20 +5,31 @@ from __future__ import annotations
 import logging
 
 from a2wsgi import WSGIMiddleware
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
+from app.auth.deps import current_principal
+from app.auth.views import pages as auth_pages
+from app.auth.views import router as auth_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.health.views import router as health_router
+from app.values.views import router as values_router
 
 API_PREFIX = "/api/v1"
+UNAUTHORIZED = {401: {"description": "没有或无效的凭据 / Missing or invalid credentials"}}
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
+    # The health check is the only open door; everything else sits behind authentication, so a
+    # new router cannot forget it.
     router.include_router(health_router)
+    protected = APIRouter(dependencies=[Depends(current_principal)], responses=UNAUTHORIZED)  # type: ignore[arg-type]
+    protected.include_router(auth_router)
+    protected.include_router(values_router)
+    router.include_router(protected)
     return router
 
 
@@ -37,6 +48,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     install_error_handlers(app)
     app.include_router(api_router())
+    app.include_router(auth_pages)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

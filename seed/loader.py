@@ -113,9 +113,7 @@ def load_districts(session: Session, stats: SeedStats) -> None:
     fields = ("name", "level", "parent_code", "longitude", "latitude", "centroid_approx")
     new = [r for r in wanted if r["code"] not in existing]
     changed = [
-        r
-        for r in wanted
-        if r["code"] in existing and any(getattr(existing[r["code"]], f) != r[f] for f in fields)
+        r for r in wanted if r["code"] in existing and any(getattr(existing[r["code"]], f) != r[f] for f in fields)
     ]
     for level in sorted(LEVEL_ORDER.values()):
         batch = [r for r in new if LEVEL_ORDER[r["level"]] == level]
@@ -151,9 +149,7 @@ def _report_months(report: ReportYear, months: list[int]) -> dict[str, list[floa
         if isinstance(profile, dict):
             monthly = [float(profile.get(m, 0)) for m in range(1, 13)]
             if sum(monthly) != total:
-                raise ValueError(
-                    f"{report.district} {report.year} {code}: months add to {sum(monthly)}, not {total}"
-                )
+                raise ValueError(f"{report.district} {report.year} {code}: months add to {sum(monthly)}, not {total}")
         else:
             monthly = [float(x) for x in spread_total(int(total), profile)]
         out[code] = [monthly[m - 1] for m in months]
@@ -162,9 +158,7 @@ def _report_months(report: ReportYear, months: list[int]) -> dict[str, list[floa
 
 def desired_district(
     code: str, name: str, last: dt.date
-) -> tuple[
-    dict[dt.date, DesiredMonth], list[tuple[dt.date, ActivityKind, str, int | None, str | None, DataSource]]
-]:
+) -> tuple[dict[dt.date, DesiredMonth], list[tuple[dt.date, ActivityKind, str, int | None, str | None, DataSource]]]:
     """Everything the seed wants stored for one district: months and named activities."""
     reports = {r.year: r for r in REPORT_YEARS if r.district == code}
     months_out: dict[dt.date, DesiredMonth] = {}
@@ -225,9 +219,7 @@ class _Submissions:
         return self.ids[source]
 
 
-def write_district(
-    session: Session, code: str, name: str, last: dt.date, subs: _Submissions, stats: SeedStats
-) -> None:
+def write_district(session: Session, code: str, name: str, last: dt.date, subs: _Submissions, stats: SeedStats) -> None:
     months, activities = desired_district(code, name, last)
     existing: dict[tuple[dt.date, str], tuple[int, float, DataSource]] = {
         (m, ind): (id_, val, src)
@@ -295,9 +287,7 @@ def write_district(
         session.execute(insert(MonthReport), new_months)
     stats.months_created += len(new_months)
 
-    have_acts = set(
-        session.execute(select(Activity.date, Activity.title).where(Activity.district_code == code))
-    )
+    have_acts = set(session.execute(select(Activity.date, Activity.title).where(Activity.district_code == code)))
     new_acts = [
         {
             "district_code": code,
@@ -335,9 +325,7 @@ def county_descendants(session: Session, roots: Iterable[str]) -> list[District]
     return out
 
 
-def seed_demo(
-    database: Database, *, today: dt.date | None = None, console: Console | None = None
-) -> SeedStats:
+def seed_demo(database: Database, *, today: dt.date | None = None, console: Console | None = None) -> SeedStats:
     """Districts of the whole country, then the demo provinces' months from 2019 to last month."""
     stats = SeedStats()
     last = last_full_month(today or dt.date.today())

@@ -107,9 +107,7 @@ def generate_year(
         "double_random.joint_inspections", np.where(quarter_end, poisson(np.full(n, 3.0 * soft)), 0.0)
     )
     out["case_review.meetings"] = base("case_review.meetings", poisson(2.3 * soft * season))
-    out["case_review.cases"] = base(
-        "case_review.cases", out["case_review.meetings"] * 2 + poisson(1.0 * soft * season)
-    )
+    out["case_review.cases"] = base("case_review.cases", out["case_review.meetings"] * 2 + poisson(1.0 * soft * season))
     out["penalty.cases"] = base("penalty.cases", poisson(3.5 * size * season))
     out["penalty.suspensions"] = base("penalty.suspensions", poisson(0.25 * size * season))
     out["penalty.detentions"] = base("penalty.detentions", poisson(0.2 * size * season))
@@ -149,9 +147,7 @@ def generate_year(
         out["penalty.fines_yuan"] = pinned["penalty.fines_yuan"]
     else:
         # 2千 to 3万 yuan a case, in hundreds of yuan.
-        out["penalty.fines_yuan"] = np.array(
-            [float(sum(p) * 100) for p in per_item(out["penalty.cases"], 20, 300)]
-        )
+        out["penalty.fines_yuan"] = np.array([float(sum(p) * 100) for p in per_item(out["penalty.cases"], 20, 300)])
 
     result = SyntheticYear()
     for i, month in enumerate(months):
@@ -163,7 +159,5 @@ def generate_year(
             fitting = [t for t, ms in DRILL_TITLES.values() if month in ms] or ["综合应急演练"]
             title = fitting[int(rng.integers(0, len(fitting)))]
             day = int(rng.integers(3, 28))
-            result.activities.append(
-                (dt.date(year, month, day), ActivityKind.drill, f"{name}{title}", people)
-            )
+            result.activities.append((dt.date(year, month, day), ActivityKind.drill, f"{name}{title}", people))
     return result

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.deps import get_session
+from app.auth.models import User
 from app.core.migrate import upgrade
 
 # The seed's "today": fixed so that the demo months (2019-01 … 2026-10) do not move under the tests.
@@ -56,9 +57,7 @@ class FreshDatabases:
         if not admin:
             if _require_postgres():
                 pytest.fail("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
-            pytest.skip(
-                "PostgreSQL tests skipped: set TEST_POSTGRES_URL (REQUIRE_POSTGRES=1 makes this a failure)"
-            )
+            pytest.skip("PostgreSQL tests skipped: set TEST_POSTGRES_URL (REQUIRE_POSTGRES=1 makes this a failure)")
         engine = create_engine(admin, isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as conn:
@@ -150,3 +149,48 @@ def api(database: Database, session: Session, _apps: dict[str, FastAPI]) -> Iter
 def client(api: FastAPI) -> Iterator[TestClient]:
     with TestClient(api, raise_server_exceptions=False) as c:
         yield c
+
+
+# ----------------------------------------------------------------------------- factories
+
+
+def create_user(
+    session: Session,
+    *,
+    name: str | None = None,
+    role: str = "staff",
+    districts: tuple[str, ...] = ("120102",),
+    password: str | None = None,
+) -> User:
+    from app.auth.models import Role
+    from app.auth.service import create_user as _create
+
+    return _create(
+        session,
+        name=name or f"u_{uuid.uuid4().hex[:8]}",
+        role=Role(role),
+        districts=list(districts) if role != "admin" else [],
+        password=password,
+    )
+
+
+def bearer(session: Session, user: User, **token_args: object) -> dict[str, str]:
+    from app.auth.service import create_token
+
+    _row, plaintext = create_token(session, user=user, **token_args)  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+@pytest.fixture
+def headers_for(session: Session):  # type: ignore[no-untyped-def]
+    """``headers_for("staff", "120102")`` → Authorization headers of a new user with that scope."""
+
+    def make(role: str = "staff", *districts: str) -> dict[str, str]:
+        return bearer(session, create_user(session, role=role, districts=districts))
+
+    return make
+
+
+@pytest.fixture
+def admin_headers(headers_for) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return headers_for("admin")  # type: ignore[no-any-return]

@@ -163,9 +163,7 @@ def dockerfile_cmd() -> list[str]:
         cmd = json.loads(cmds[-1])  # the last CMD wins
     except json.JSONDecodeError:
         pytest.fail(f"CMD is not in JSON-array (exec) form: {cmds[-1]}")
-    assert isinstance(cmd, list) and all(isinstance(part, str) for part in cmd), (
-        "CMD is not a list of strings"
-    )
+    assert isinstance(cmd, list) and all(isinstance(part, str) for part in cmd), "CMD is not a list of strings"
     return cmd
 
 
@@ -215,9 +213,7 @@ def test_db_service(services: dict[str, Any], compose: dict[str, Any]) -> None:
     for var in DB_VARS:
         assert env.get(var), f"db does not set {var}"
     test = db.get("healthcheck", {}).get("test")
-    assert test and "pg_isready" in " ".join(test if isinstance(test, list) else [test]), (
-        "no pg_isready check"
-    )
+    assert test and "pg_isready" in " ".join(test if isinstance(test, list) else [test]), "no pg_isready check"
     named = [v.split(":")[0] for v in db.get("volumes", []) if isinstance(v, str)]
     named += [v.get("source") for v in db.get("volumes", []) if isinstance(v, dict)]
     declared = (compose.get("volumes") or {}).keys()
@@ -244,23 +240,17 @@ def test_app_env_names_are_settings_fields(services: dict[str, Any], name: str) 
     env = env_of(services[name])
     assert env, f"{name} sets no environment"
     unknown = set(env) - fields
-    assert not unknown, (
-        f"{name} sets variables Settings does not read: {sorted(unknown)} (fields: {sorted(fields)})"
-    )
+    assert not unknown, f"{name} sets variables Settings does not read: {sorted(unknown)} (fields: {sorted(fields)})"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_env_is_valid_settings(
-    services: dict[str, Any], name: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_app_env_is_valid_settings(services: dict[str, Any], name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     env = env_of(services[name])
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.environment == "production"
-    assert settings.database_url == env["DATABASE_URL"], (
-        "Settings rewrote DATABASE_URL; use the psycopg scheme"
-    )
+    assert settings.database_url == env["DATABASE_URL"], "Settings rewrote DATABASE_URL; use the psycopg scheme"
 
 
 @pytest.mark.parametrize("variables", [{}, OVERRIDES], ids=["defaults", "overridden"])
@@ -272,14 +262,10 @@ def test_database_url_points_at_db_service(variables: dict[str, str]) -> None:
         assert raw, f"{name} has no DATABASE_URL"
         assert raw.startswith("postgresql+psycopg://"), f"{name}: DATABASE_URL must use postgresql+psycopg://"
         url = make_url(raw)
-        assert url.host == "db" and "db" in services, (
-            f"{name}: DATABASE_URL host {url.host!r} is not the db service"
-        )
+        assert url.host == "db" and "db" in services, f"{name}: DATABASE_URL host {url.host!r} is not the db service"
         assert (url.port or 5432) == 5432, f"{name}: postgres listens on 5432, not {url.port}"
         assert url.username == db_env["POSTGRES_USER"], f"{name}: user differs from db's POSTGRES_USER"
-        assert url.password == db_env["POSTGRES_PASSWORD"], (
-            f"{name}: password differs from db's POSTGRES_PASSWORD"
-        )
+        assert url.password == db_env["POSTGRES_PASSWORD"], f"{name}: password differs from db's POSTGRES_PASSWORD"
         assert url.database == db_env["POSTGRES_DB"], f"{name}: database differs from db's POSTGRES_DB"
     if not variables:
         assert env_of(services["api"])["DATABASE_URL"] == "postgresql+psycopg://yingji:yingji@db:5432/yingji"

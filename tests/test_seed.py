@@ -63,9 +63,7 @@ def year_sums(session: Session, code: str, year: int) -> dict[str, float]:
 
 
 def test_districts_are_the_real_national_table(session: Session) -> None:
-    counties = session.scalar(
-        select(func.count()).select_from(District).where(District.level == DistrictLevel.county)
-    )
+    counties = session.scalar(select(func.count()).select_from(District).where(District.level == DistrictLevel.county))
     assert counties >= 2800
     hedong = session.get(District, "120102")
     yubei = session.get(District, "500112")
@@ -76,12 +74,8 @@ def test_districts_are_the_real_national_table(session: Session) -> None:
     assert city is not None and city.level == DistrictLevel.city
     assert city.parent_code == "120000"
     assert session.get(District, "120000").name == "天津市"  # type: ignore[union-attr]
-    assert hedong.longitude == pytest.approx(117.25, abs=0.1) and hedong.latitude == pytest.approx(
-        39.13, abs=0.1
-    )
-    no_centroid = session.scalar(
-        select(func.count()).select_from(District).where(District.longitude.is_(None))
-    )
+    assert hedong.longitude == pytest.approx(117.25, abs=0.1) and hedong.latitude == pytest.approx(39.13, abs=0.1)
+    no_centroid = session.scalar(select(func.count()).select_from(District).where(District.longitude.is_(None)))
     assert no_centroid == 0
 
 
@@ -141,16 +135,12 @@ def test_synthetic_demo_covers_tianjin_and_chongqing_to_last_month(session: Sess
     seeded = set(session.scalars(select(MonthlyValue.district_code).distinct()))
     tianjin = set(
         session.scalars(
-            select(District.code).where(
-                District.level == DistrictLevel.county, District.code.startswith("12")
-            )
+            select(District.code).where(District.level == DistrictLevel.county, District.code.startswith("12"))
         )
     )
     chongqing = set(
         session.scalars(
-            select(District.code).where(
-                District.level == DistrictLevel.county, District.code.startswith("50")
-            )
+            select(District.code).where(District.level == DistrictLevel.county, District.code.startswith("50"))
         )
     )
     assert seeded == tianjin | chongqing
@@ -160,9 +150,7 @@ def test_synthetic_demo_covers_tianjin_and_chongqing_to_last_month(session: Sess
     expected = len(seeded) * ((last.year - 2019) * 12 + last.month)
     reported = session.scalar(select(func.count()).select_from(MonthReport))
     assert 0.9 * expected < reported < expected
-    synthetic = session.scalar(
-        select(func.count()).select_from(Submission).where(Submission.source == "synthetic")
-    )
+    synthetic = session.scalar(select(func.count()).select_from(Submission).where(Submission.source == "synthetic"))
     assert synthetic == 1
 
 

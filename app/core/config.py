@@ -62,9 +62,7 @@ class Settings(BaseSettings):
             if self.environment == "production":
                 raise ValueError("SECRET_KEY must be set when ENVIRONMENT=production")
             self.secret_key = _local_secret(self.data_dir)
-        elif self.environment == "production" and (
-            len(self.secret_key) < 32 or self.secret_key in PLACEHOLDERS
-        ):
+        elif self.environment == "production" and (len(self.secret_key) < 32 or self.secret_key in PLACEHOLDERS):
             raise ValueError("SECRET_KEY is a placeholder or shorter than 32 characters")
         return self
 

@@ -28,9 +28,7 @@ class District(Base):
     level: Mapped[DistrictLevel] = mapped_column(
         Enum(DistrictLevel, name="district_level", native_enum=False, length=16), index=True
     )
-    parent_code: Mapped[str | None] = mapped_column(
-        String(9), ForeignKey("districts.code"), index=True, default=None
-    )
+    parent_code: Mapped[str | None] = mapped_column(String(9), ForeignKey("districts.code"), index=True, default=None)
     longitude: Mapped[float | None] = mapped_column(Float, default=None)
     latitude: Mapped[float | None] = mapped_column(Float, default=None)
     # True when the source had no centroid and the parent's was used instead.

@@ -28,12 +28,8 @@ def health(database: DatabaseDep) -> JSONResponse:
         with database.session() as session:
             districts = session.scalar(select(func.count()).select_from(District))
         head = head_revision(database.engine)
-        db.update(
-            status="ok" if revision == head else "outdated", revision=revision, head=head, districts=districts
-        )
+        db.update(status="ok" if revision == head else "outdated", revision=revision, head=head, districts=districts)
     except SQLAlchemyError as exc:
         db.update(status="unreachable", error=type(exc).__name__)
     ok = db["status"] == "ok"
-    return JSONResponse(
-        {"status": "ok" if ok else "degraded", "database": db}, status_code=200 if ok else 503
-    )
+    return JSONResponse({"status": "ok" if ok else "degraded", "database": db}, status_code=200 if ok else 503)

@@ -89,9 +89,7 @@ class Activity(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
     date: Mapped[dt.date] = mapped_column(Date)
-    kind: Mapped[ActivityKind] = mapped_column(
-        Enum(ActivityKind, name="activity_kind", native_enum=False, length=16)
-    )
+    kind: Mapped[ActivityKind] = mapped_column(Enum(ActivityKind, name="activity_kind", native_enum=False, length=16))
     title: Mapped[str] = mapped_column(String(200))
     participants: Mapped[int | None] = mapped_column(Integer, default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)

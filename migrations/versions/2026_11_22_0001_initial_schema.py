@@ -23,9 +23,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column(
             "level",
-            sa.Enum(
-                "province", "city", "county", "township", name="district_level", native_enum=False, length=16
-            ),
+            sa.Enum("province", "city", "county", "township", name="district_level", native_enum=False, length=16),
             nullable=False,
         ),
         sa.Column("parent_code", sa.String(length=9), nullable=True),
@@ -33,9 +31,7 @@ def upgrade() -> None:
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("centroid_approx", sa.Boolean(), nullable=False),
         sa.CheckConstraint("length(code) IN (6, 9)", name=op.f("ck_districts_code_length")),
-        sa.ForeignKeyConstraint(
-            ["parent_code"], ["districts.code"], name=op.f("fk_districts_parent_code_districts")
-        ),
+        sa.ForeignKeyConstraint(["parent_code"], ["districts.code"], name=op.f("fk_districts_parent_code_districts")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_districts")),
     )
     with op.batch_alter_table("districts", schema=None) as batch_op:
@@ -190,9 +186,7 @@ def upgrade() -> None:
         sa.Column("date", sa.Date(), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum(
-                "drill", "training", "publicity", "other", name="activity_kind", native_enum=False, length=16
-            ),
+            sa.Enum("drill", "training", "publicity", "other", name="activity_kind", native_enum=False, length=16),
             nullable=False,
         ),
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -305,9 +299,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("value_history", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_value_history_changed_at"), ["changed_at"], unique=False)
-        batch_op.create_index(
-            "ix_value_history_key", ["district_code", "month", "indicator_code"], unique=False
-        )
+        batch_op.create_index("ix_value_history_key", ["district_code", "month", "indicator_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_value_history_submission_id"), ["submission_id"], unique=False)
 
 

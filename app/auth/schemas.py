@@ -1,0 +1,62 @@
+"""Request and response bodies of the auth API (strict: unknown fields are refused)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.auth.models import Role
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserCreate(Strict):
+    name: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-\u4e00-\u9fff]+$")
+    role: Role
+    districts: list[str] = Field(default_factory=list, max_length=500)
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+    display_name: str | None = Field(default=None, max_length=128)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    display_name: str | None
+    role: Role
+    districts: list[str]
+    is_active: bool
+    created_at: dt.datetime
+
+
+class Me(BaseModel):
+    name: str
+    role: Role
+    districts: list[str] | None = Field(description="None: the whole country")
+
+
+class TokenCreate(Strict):
+    user: str = Field(description="user name")
+    name: str | None = Field(default=None, max_length=128)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    name: str | None
+    prefix: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="the token itself; shown once, store it now")

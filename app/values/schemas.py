@@ -1,0 +1,72 @@
+"""Bodies of the district-month API: what a district sends for one month, and what it gets back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+
+from app.values.models import ActivityKind
+
+
+class Strict(BaseModel):
+    # District, author and time come from the URL and the credentials, never from the body.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActivityIn(Strict):
+    kind: ActivityKind
+    date: dt.date
+    title: str = Field(min_length=1, max_length=200)
+    participants: StrictInt | None = Field(default=None, ge=0, le=10_000_000)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class MonthIn(Strict):
+    values: dict[str, StrictInt | StrictFloat] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="指标代码 → 数值；未列出的指标视为“未报送” / indicator code → value; "
+        "indicators left out become not reported",
+        examples=[{"double_random.inspections": 17, "penalty.fines_yuan": 125000}],
+    )
+    activities: list[ActivityIn] = Field(default_factory=list, max_length=500)
+
+
+class ActivityOut(BaseModel):
+    kind: ActivityKind
+    date: dt.date
+    title: str
+    participants: int | None
+    notes: str | None
+
+
+class MonthOut(BaseModel):
+    district: str
+    month: str = Field(examples=["2021-06"])
+    values: dict[str, float]
+    activities: list[ActivityOut]
+    first_submitted_at: dt.datetime | None
+    last_submitted_at: dt.datetime | None
+
+
+class ProblemItem(BaseModel):
+    code: str
+    message_zh: str
+    message_en: str
+    row: int | None = None
+    column: str | None = None
+    value: str | int | float | bool | None = None
+
+
+class MonthWriteResult(BaseModel):
+    district: str
+    month: str
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+    activities_created: int
+    activities_removed: int
+    submission_id: int | None
+    warnings: list[ProblemItem]
