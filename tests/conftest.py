@@ -20,10 +20,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from app.auth.models import User
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.deps import get_session
-from app.auth.models import User
 from app.core.migrate import upgrade
 
 # The seed's "today": fixed so that the demo months (2019-01 … 2026-10) do not move under the tests.
