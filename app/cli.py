@@ -116,6 +116,7 @@ def _serve(p: argparse.ArgumentParser) -> None:
     def run(args: argparse.Namespace) -> int:
         import uvicorn
 
+        from app.auth.cli import ensure_demo_admin
         from seed.loader import database_is_empty
 
         database = open_database()
@@ -123,6 +124,7 @@ def _serve(p: argparse.ArgumentParser) -> None:
         if not args.no_seed and database_is_empty(database):
             console.print("数据库为空，载入演示数据 Empty database: loading the demo data")
             run_seed_demo(database)
+        ensure_demo_admin(database, get_settings())
         database.engine.dispose()
         console.print(
             f"服务地址 Serving on http://{args.host}:{args.port}  —  "
@@ -135,6 +137,9 @@ def _serve(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Modules that register their own words; imported here, after COMMANDS exists.
+    import app.auth.cli  # noqa: F401
+
     parser = argparse.ArgumentParser(
         prog="python -m app", description="应急管理执法工作统计平台 / enforcement-activity metrics platform"
     )

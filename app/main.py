@@ -57,7 +57,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # Imported here so that API-only uses (tests, scripts) do not pay for Dash's start-up.
     from dashboard.app import create_dash
 
-    dash_app = create_dash(database, mounted=True)
+    dash_app = create_dash(database, mounted=True, settings=settings)
+    app.state.dash = dash_app
 
     @app.get("/dashboard", include_in_schema=False)
     def dashboard_slash() -> RedirectResponse:

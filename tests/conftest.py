@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -140,9 +148,16 @@ def api(database: Database, session: Session, _apps: dict[str, FastAPI]) -> Iter
         yield session
         session.flush()
 
+    @contextmanager
+    def _dash_session() -> Iterator[Session]:
+        yield session
+        session.flush()
+
     app.dependency_overrides[get_session] = _session
+    app.state.dash.server.config["SESSION_SCOPE"] = _dash_session
     yield app
     app.dependency_overrides.clear()
+    app.state.dash.server.config.pop("SESSION_SCOPE", None)
 
 
 @pytest.fixture
@@ -194,3 +209,112 @@ def headers_for(session: Session):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def admin_headers(headers_for) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return headers_for("admin")  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------------------------- a real server
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    db_file: Path
+    log_file: Path
+    env: dict[str, str]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app", *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+ROOT = Path(__file__).resolve().parents[1]
+LEADER = ("leader", "leader-pass-2021")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``python -m app serve`` in a subprocess on a seeded SQLite file, with a viewer ``leader``."""
+    data = tmp_path_factory.mktemp("live")
+    env = {**os.environ, "DATA_DIR": str(data), "DATABASE_URL": "", "ENVIRONMENT": "local", "LOG_LEVEL": "INFO"}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = LiveServer(f"http://127.0.0.1:{port}", data, data / "yingji.db", data / "server.log", env)
+    for args in (
+        ("seed", "--today", SEED_TODAY.isoformat()),
+        ("users", "create", "--name", LEADER[0], "--role", "viewer", "--district", "120000", "--password", LEADER[1]),
+    ):
+        done = server.cli(*args)
+        assert done.returncode == 0, done.stderr
+    log = server.log_file.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port), "--no-seed"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(server.url + "/api/v1/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("live server did not start:\n" + server.log_file.read_text())
+    yield server
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def chromium_executable() -> str:
+    """Debian's Chromium; without it browser tests skip, unless REQUIRE_BROWSER=1 (CI) fails them."""
+    for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(path).exists():
+            return path
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail("REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium chromium-driver)")
+    pytest.skip("browser tests skipped: no Chromium at /usr/bin/chromium (apt-get install chromium)")
+
+
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = chromium_executable()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            raise
+        pytest.skip("playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        yield b
+        b.close()
+
+
+ARTIFACTS = ROOT / "tests" / "artifacts"

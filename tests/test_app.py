@@ -21,7 +21,12 @@ def test_docs_and_openapi_are_served(client: TestClient) -> None:
     assert "/api/v1/health" in spec["paths"]
 
 
-def test_dashboard_is_mounted(client: TestClient) -> None:
+def test_dashboard_is_mounted_behind_sign_in(client: TestClient, session) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import create_user
+
+    assert client.get("/dashboard/", follow_redirects=False).status_code == 302
+    create_user(session, name="mounted_viewer", role="viewer", districts=("120000",), password="viewer-pass-1")
+    client.post("/dashboard/login", data={"username": "mounted_viewer", "password": "viewer-pass-1"})
     r = client.get("/dashboard/")
     assert r.status_code == 200
     assert "总览" in r.text  # the page title

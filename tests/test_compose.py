@@ -315,13 +315,9 @@ def test_dashboard_listens_on_host_and_published_port(
         monkeypatch.setenv(key, value)
 
     calls: list[dict[str, Any]] = []
-
-    class FakeDash:
-        def run(self, **kwargs: Any) -> None:
-            calls.append(kwargs)
-
     monkeypatch.setattr(dashboard_app, "Database", lambda url: url)
-    monkeypatch.setattr(dashboard_app, "create_dash", lambda database, mounted: FakeDash())
+    monkeypatch.setattr(dashboard_app, "create_dash", lambda database, mounted, settings=None: object())
+    monkeypatch.setattr(dashboard_app, "serve", lambda app, **kwargs: calls.append(kwargs))
     get_settings.cache_clear()
     try:
         dashboard_app.main()

@@ -53,8 +53,15 @@ def test_serve_brings_up_api_docs_and_dashboard(tmp_path: Path) -> None:
         assert health["database"]["status"] == "ok"
         assert health["database"]["districts"] >= 2800
         assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
-        dash = httpx.get(f"{base}/dashboard/", timeout=10)
-        assert dash.status_code == 200 and "_dash-config" in dash.text
+        # First start on a laptop: a demo admin exists and its password is in the data folder.
+        note = (tmp_path / "data" / "demo-admin.txt").read_text(encoding="utf-8")
+        password = note.split("password:")[1].strip()
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            assert browser.get("/dashboard/").status_code == 302
+            signed = browser.post("/dashboard/login", data={"username": "admin", "password": password})
+            assert signed.status_code == 303
+            dash = browser.get("/dashboard/")
+            assert dash.status_code == 200 and "_dash-config" in dash.text
         # The SQLite file went into the data folder, as the README says.
         assert (tmp_path / "data" / "yingji.db").exists()
     finally:

@@ -158,13 +158,16 @@ def authenticate_token(session: Session, plaintext: str) -> User | None:
 
 @dataclass
 class SignIn:
+    """The outcome of a password check: a user, or the error to show. Never raised, so that the
+    caller commits the failure counter and the audit row along with it."""
+
     user: User | None
-    retry_after: int | None = None
+    error: AppError | None = None
 
 
 def authenticate_password(
     session: Session, settings: Settings, *, name: str, password: str, client: str | None = None
-) -> User:
+) -> SignIn:
     """Check a password. Repeated failures lock the account for a doubling time (kept in the
     database, so every process behind a load balancer enforces the same lock)."""
     user = get_by_name(session, name=name)
@@ -174,11 +177,14 @@ def authenticate_password(
         if locked is not None and locked > now:
             wait = int((locked - now).total_seconds()) + 1
             record_event(session, "login_locked", user_id=user.id, client=client)
-            raise TooManyAttempts(
-                f"密码错误次数过多，请 {wait} 秒后再试",
-                f"Too many wrong passwords; retry in {wait} s",
-                headers={"Retry-After": str(wait)},
-                retry_after=wait,
+            return SignIn(
+                None,
+                TooManyAttempts(
+                    f"密码错误次数过多，请 {wait} 秒后再试",
+                    f"Too many wrong passwords; retry in {wait} s",
+                    headers={"Retry-After": str(wait)},
+                    retry_after=wait,
+                ),
             )
     ok = verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
@@ -195,11 +201,11 @@ def authenticate_password(
             client=client,
             detail=None if user else f"name={name[:64]}",
         )
-        raise ValidationFailed("用户名或密码错误", "Wrong user name or password")
+        return SignIn(None, ValidationFailed("用户名或密码错误", "Wrong user name or password"))
     user.failed_logins = 0
     user.locked_until = None
     record_event(session, "login", user_id=user.id, client=client)
-    return user
+    return SignIn(user)
 
 
 def user_from_session(session: Session, settings: Settings, cookie: str) -> User | None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import dash
 from dash import html
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.districts.models import District, DistrictLevel
 from app.values.models import MonthlyValue
+from dashboard.data import session_scope
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 · 应急管理执法统计")
 
 
 def layout(**_query: str) -> html.Div:
-    database = current_app.config["DATABASE"]
-    with database.session() as session:
+    with session_scope() as session:
         counties = session.scalar(
             select(func.count()).select_from(District).where(District.level == DistrictLevel.county)
         )

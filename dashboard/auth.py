@@ -1,0 +1,123 @@
+"""Sign-in for the dashboard: every page and callback needs a signed session cookie.
+
+It runs inside the dashboard's Flask server, so it works both when the dashboard is mounted in the
+API process and when it runs as its own process. State: the signed cookie and the database
+(throttling), nothing in memory, so any number of processes can serve behind one load balancer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, g, redirect, request
+
+from app.auth.scope import Principal
+from app.auth.security import SESSION_COOKIE, sign_session
+from app.auth.service import authenticate_password, principal_of, record_event, user_from_session
+from app.auth.signin import login_html, safe_next
+from app.core.config import Settings
+from dashboard.data import session_scope
+
+OPEN_PATHS = {"/login", "/logout", "/_favicon.ico"}
+
+
+def current_principal() -> Principal | None:
+    """The signed-in user of this request (set by the guard); None outside a guarded request, e.g.
+    when Dash validates the layout once at start-up."""
+    principal: Principal | None = g.get("principal")
+    return principal
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings
+
+
+def _prefix() -> str:
+    # Mounted: SCRIPT_NAME is /dashboard and routes are relative; standalone: routes carry /dashboard.
+    return request.script_root or ""
+
+
+def _page_path(path: str) -> str:
+    """A path inside the dashboard, as the browser must request it."""
+    base = current_app.config["URL_PREFIX"].rstrip("/")
+    return f"{base}{path}"
+
+
+def install_auth(server: Flask, routes_prefix: str) -> None:
+    """Add the sign-in guard and the /login and /logout routes to the dashboard's Flask server.
+
+    ``routes_prefix`` is where Dash's routes live on this server ("/" when mounted under
+    /dashboard, "/dashboard/" when standalone)."""
+    base = routes_prefix.rstrip("/")
+    open_paths = {base + p for p in OPEN_PATHS}
+
+    @server.before_request
+    def guard() -> Any:
+        if request.path in open_paths:
+            return None
+        cookie = request.cookies.get(SESSION_COOKIE)
+        principal = None
+        if cookie:
+            with session_scope() as session:
+                user = user_from_session(session, _settings(), cookie)
+                principal = principal_of(user) if user else None
+        if principal is None:
+            if request.method == "GET" and "_dash-" not in request.path:
+                target = _prefix() + request.full_path.rstrip("?")
+                return redirect(_page_path("/login") + "?next=" + _quote(target))
+            return Response(
+                '{"status": 401, "title": "未登录 / Not signed in"}', status=401, mimetype="application/problem+json"
+            )
+        g.principal = principal
+        return None
+
+    def login() -> Any:
+        next_url = request.values.get("next", _page_path("/"))
+        if request.method == "GET":
+            return Response(login_html(_page_path("/login"), next_url), mimetype="text/html")
+        settings = _settings()
+        name = (request.form.get("username") or "")[:64]
+        password = (request.form.get("password") or "")[:256]
+        with session_scope() as session:
+            result = authenticate_password(session, settings, name=name, password=password, client=request.remote_addr)
+            if result.user is not None:
+                cookie = sign_session(settings.secret_key, result.user.id, result.user.password_hash)
+        if result.error is not None or result.user is None:
+            err = result.error
+            message = f"{err.detail_zh} / {err.detail_en}" if err else "登录失败 / Sign-in failed"
+            page = login_html(_page_path("/login"), next_url, message)
+            # A wrong password is 401 on this page (the API's 422 is for bodies that fail validation).
+            status = 429 if err is not None and err.status == 429 else 401
+            return Response(page, status=status, mimetype="text/html", headers=err.headers if err else None)
+        response = redirect(safe_next(next_url, _page_path("/")), code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            cookie,
+            max_age=settings.session_max_age_seconds,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.environment == "production",
+            path="/",
+        )
+        return response
+
+    def logout() -> Any:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            with session_scope() as session:
+                user = user_from_session(session, _settings(), cookie)
+                if user is not None:
+                    record_event(session, "logout", user_id=user.id, client=request.remote_addr)
+        response = redirect(_page_path("/login"), code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    server.add_url_rule(base + "/login", "yj_login", login, methods=["GET", "POST"])
+    server.add_url_rule(base + "/logout", "yj_logout", logout, methods=["GET", "POST"])
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
