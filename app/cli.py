@@ -82,9 +82,10 @@ def _seed(p: argparse.ArgumentParser) -> None:
         "dataset",
         nargs="?",
         default="demo",
-        choices=["demo"],
+        choices=["demo", "national"],
         help="demo: 全国区划 + 天津、重庆演示数据及两份年度报告数字 / all districts, Tianjin and "
-        "Chongqing demo months and the two reports' figures",
+        "Chongqing demo months and the two reports' figures; national: 全国所有区县的合成月度数据（压力测试）/ "
+        "synthetic months for every county-level district of the country (scale tests)",
     )
     p.add_argument(
         "--today",
@@ -92,10 +93,27 @@ def _seed(p: argparse.ArgumentParser) -> None:
         default=None,
         help="按此日期计算“上一个完整月份” / compute the last full month from this date",
     )
+    p.add_argument(
+        "--years",
+        type=int,
+        default=10,
+        help="national：截至上一个完整月份的年数 / national: calendar years up to the last full month",
+    )
 
     def run(args: argparse.Namespace) -> int:
         database = open_database()
         migrate_database(database)
+        if args.dataset == "national":
+            from seed.national import seed_national
+
+            national = seed_national(database, years=args.years, today=args.today, console=console)
+            console.print(
+                f"全国数据完成 National data done: 区县 districts {national.districts}, "
+                f"数值 values +{national.values_created}, 月报 months +{national.months_created}, "
+                f"已有而跳过 kept existing {national.months_skipped} "
+                f"({national.first_month:%Y-%m} … {national.last_month:%Y-%m})"
+            )
+            return 0
         run_seed_demo(database, args.today)
         return 0
 
@@ -139,6 +157,7 @@ def _serve(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     # Modules that register their own words; imported here, after COMMANDS exists.
     import app.auth.cli  # noqa: F401
+    import app.reports.cli as _reports_cli  # noqa: F401
 
     parser = argparse.ArgumentParser(
         prog="python -m app", description="应急管理执法工作统计平台 / enforcement-activity metrics platform"

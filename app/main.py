@@ -7,14 +7,21 @@ import logging
 from a2wsgi import WSGIMiddleware
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
+from app.audit.views import router as audit_router
 from app.auth.deps import current_principal
 from app.auth.views import pages as auth_pages
 from app.auth.views import router as auth_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers
+from app.districts.views import router as districts_router
 from app.health.views import router as health_router
+from app.indicators.views import router as indicators_router
+from app.reports.views import router as reports_router
+from app.stats.views import router as stats_router
+from app.uploads.views import router as uploads_router
 from app.values.views import router as values_router
 
 API_PREFIX = "/api/v1"
@@ -29,6 +36,12 @@ def api_router() -> APIRouter:
     protected = APIRouter(dependencies=[Depends(current_principal)], responses=UNAUTHORIZED)  # type: ignore[arg-type]
     protected.include_router(auth_router)
     protected.include_router(values_router)
+    protected.include_router(uploads_router)
+    protected.include_router(audit_router)
+    protected.include_router(districts_router)
+    protected.include_router(indicators_router)
+    protected.include_router(stats_router)
+    protected.include_router(reports_router)
     router.include_router(protected)
     return router
 
@@ -37,7 +50,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
     database = database or Database(settings.database_url)
-    app = FastAPI(
+    # Swagger UI from the package, not a CDN: bureaus often sit on closed government networks.
+    app = FastAPIOffline(
         title="应急管理执法工作统计 API",
         summary="Enforcement-activity metrics for district emergency-management bureaus",
         version="0.1.0",

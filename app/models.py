@@ -4,6 +4,7 @@ from app.auth.models import ApiToken, AuthEvent, Role, User, UserDistrict
 from app.core.db import Base
 from app.districts.models import District, DistrictLevel
 from app.indicators.models import Indicator
+from app.reports.models import ReportEdition
 from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
 from app.values.models import Activity, ActivityKind, MonthlyValue, MonthReport, ValueHistory
 
@@ -19,6 +20,7 @@ __all__ = [
     "Indicator",
     "MonthReport",
     "MonthlyValue",
+    "ReportEdition",
     "Role",
     "SourceFormat",
     "Submission",

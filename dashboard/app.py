@@ -6,13 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import dash
-from dash import Dash, dcc, html
+from dash import ALL, Dash, Input, Output, State, dcc, html
 
 from app.core.config import Settings, get_settings
 from app.core.db import Database
+from dashboard import ids
 from dashboard.auth import current_principal, install_auth
+from dashboard.i18n import Lang, lang_of, t
+from dashboard.state import merge_search, parse_search
 
 PAGES_DIR = Path(__file__).parent / "pages"
+ASSETS_DIR = Path(__file__).parent / "assets"  # styles, the print view (A4) and print.js
 URL_PREFIX = "/dashboard/"
 DASHBOARD_PORT = 8050
 
@@ -29,6 +33,9 @@ def create_dash(database: Database, *, mounted: bool, settings: Settings | None 
         __name__,
         use_pages=True,
         pages_folder=str(PAGES_DIR),
+        # Dash would find dashboard/assets/ from __name__ too (Flask's root path of this module), but
+        # as `python -m dashboard.app` __name__ is "__main__": say where it is.
+        assets_folder=str(ASSETS_DIR),
         title="应急管理执法统计",
         suppress_callback_exceptions=True,
         **prefix_kwargs,
@@ -39,43 +46,124 @@ def create_dash(database: Database, *, mounted: bool, settings: Settings | None 
     app.server.config["URL_PREFIX"] = URL_PREFIX
     install_auth(app.server, "/" if mounted else URL_PREFIX)
     app.layout = serve_layout
+    install_frame_callbacks(app)
     return app
 
 
+PAGES = (
+    ("overview", "/"),
+    ("districts", "/districts"),
+    ("completeness", "/completeness"),
+    ("data", "/data"),
+    ("reports", "/reports"),
+)
+
+
 def serve_layout() -> html.Div:
-    """The frame of every page; a function so that it shows who is signed in on each load."""
+    """The frame of every page; a function so that it shows who is signed in on each load. Its words
+    follow the URL's ``lang`` through ``update_frame``; the page below is drawn by Dash pages."""
     principal = current_principal()
+    lang: Lang = "zh"
     return html.Div(
         [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
             html.Header(
                 [
                     html.Div(
                         [
-                            html.H1("应急管理执法工作统计", style={"margin": "0", "fontSize": "22px"}),
-                            html.Span("Enforcement-activity metrics", style={"color": "#666"}),
-                        ]
+                            html.H1(t("app.title", lang), id=ids.APP_TITLE),
+                            html.Span(t("app.subtitle", lang), id=ids.APP_SUBTITLE),
+                        ],
+                        className="brand",
+                    ),
+                    html.Nav(
+                        [
+                            dcc.Link(t(f"nav.{page}", lang), href=URL_PREFIX + path.lstrip("/"), id=ids.nav_link(page))
+                            for page, path in PAGES
+                        ],
+                        id=ids.NAV,
+                        className="nav no-print",
                     ),
                     html.Div(
                         [
-                            html.Span(
-                                principal.name if principal else "", id="signed-in-user", style={"marginRight": "12px"}
-                            ),
-                            html.A("退出 Sign out", href=URL_PREFIX + "logout", id="sign-out"),
-                        ]
+                            dcc.Link("中文", href=URL_PREFIX, id=ids.LANG_ZH, className="lang-link"),
+                            dcc.Link("English", href=URL_PREFIX + "?lang=en", id=ids.LANG_EN, className="lang-link"),
+                        ],
+                        className="lang-switch no-print",
+                    ),
+                    html.Div(
+                        [
+                            html.Span(principal.name if principal else "", id=ids.SIGNED_IN_USER),
+                            html.A("退出 Sign out", href=URL_PREFIX + "logout", id=ids.SIGN_OUT),
+                        ],
+                        className="user no-print",
                     ),
                 ],
-                style={
-                    "padding": "12px 24px",
-                    "borderBottom": "3px solid #c00",
-                    "display": "flex",
-                    "justifyContent": "space-between",
-                    "alignItems": "center",
-                },
+                className="app-header",
             ),
-            dcc.Location(id="url"),
-            html.Main(dash.page_container, style={"padding": "16px 24px"}),
+            html.Main(dash.page_container, className="app-main"),
+            html.Div(id=ids.PRINT_DUMMY, hidden=True),
         ],
-        style={"fontFamily": '"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'},
+        className="app",
+    )
+
+
+def install_frame_callbacks(app: Dash) -> None:
+    """The frame's callbacks: controls → URL, URL → header words and links, the print button."""
+
+    @app.callback(
+        Output(ids.URL, "search"),
+        Input({"type": ids.QUERY_PARAM, "param": ALL}, "value"),
+        State(ids.URL, "search"),
+        State(ids.DRAWN_STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def write_query(values: list[Any], search: str | None, drawn: dict[str, Any] | None) -> Any:
+        """A control bound to a query parameter changed: put its value into the URL; the page is
+        then drawn again from the URL, so what is on screen is always what the URL says."""
+        trigger = dash.ctx.triggered_id
+        if not trigger:
+            return dash.no_update
+        param = trigger["param"]
+        value = next(v for item, v in zip(dash.ctx.inputs_list[0], values, strict=True) if item["id"] == trigger)
+        if drawn is not None and drawn.get(param) == value:
+            return dash.no_update
+        # Only the control that changed goes into the URL: the others are already what it says.
+        new = merge_search(search, {param: None if value == "all" else value})
+        return dash.no_update if new == (search or "") else new
+
+    @app.callback(
+        Output(ids.APP_TITLE, "children"),
+        Output(ids.APP_SUBTITLE, "children"),
+        Output(ids.SIGN_OUT, "children"),
+        Output(ids.LANG_ZH, "href"),
+        Output(ids.LANG_EN, "href"),
+        *[Output(ids.nav_link(page), prop) for prop in ("children", "href", "className") for page, _path in PAGES],
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+    )
+    def update_frame(pathname: str | None, search: str | None) -> list[Any]:
+        lang = lang_of(parse_search(search).get("lang"))
+        here = "/" + (app.strip_relative_path(pathname or "/") or "")
+        # Moving between pages keeps the district, year and language.
+        keep = {k: v for k, v in parse_search(search).items() if k in ("district", "year", "indicator", "lang")}
+        carried = merge_search("", keep)
+        return [
+            t("app.title", lang),
+            t("app.subtitle", lang),
+            t("sign_out", lang),
+            app.get_relative_path(here) + merge_search(search, {"lang": None}),
+            app.get_relative_path(here) + merge_search(search, {"lang": "en"}),
+            *[t(f"nav.{page}", lang) for page, _path in PAGES],
+            *[app.get_relative_path(path) + carried for _page, path in PAGES],
+            *["nav-link active" if path == here else "nav-link" for _page, path in PAGES],
+        ]
+
+    app.clientside_callback(
+        "function(n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",
+        Output(ids.PRINT_DUMMY, "children"),
+        Input(ids.PRINT_BUTTON, "n_clicks"),
+        prevent_initial_call=True,
     )
 
 

@@ -6,13 +6,19 @@ write SQL of their own. Tests swap the factory for their rolled-back session.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
+from typing import TypeVar
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy.orm import Session
 
 from app.core.db import Database
+
+T = TypeVar("T")
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 def session_scope() -> AbstractContextManager[Session]:
@@ -21,3 +27,55 @@ def session_scope() -> AbstractContextManager[Session]:
         return factory()
     database: Database = current_app.config["DATABASE"]
     return database.session()
+
+
+def today() -> dt.date:
+    """Today's date, which decides the months that have ended; tests and benchmarks may fix it
+    (``server.config["TODAY"]``)."""
+    fixed: dt.date | None = current_app.config.get("TODAY")
+    return fixed or dt.date.today()
+
+
+def now() -> dt.datetime:
+    """The moment a page is drawn, in Beijing time (what the print view shows as "generated")."""
+    return dt.datetime.now(BEIJING)
+
+
+def api_route_exists(path: str) -> bool:
+    """Whether the API serving this dashboard answers GET ``path`` (e.g. the report generator, which
+    another part of the system provides). Mounted in the API process, the dashboard sees the API app
+    through the ASGI scope; standalone, there is no API in this process, so no."""
+    scope = request.environ.get("asgi.scope") or {}
+    api = scope.get("app")
+    openapi = getattr(api, "openapi", None)
+    if openapi is None:
+        return False
+    # The OpenAPI document lists every route however routers are nested (and FastAPI caches it).
+    return path in openapi().get("paths", {})
+
+
+# Independent query-layer calls of one page run side by side, each on its own connection, on
+# PostgreSQL (a backend process per connection): a province's page makes several calls of a few
+# hundred milliseconds each on the national data. Not on SQLite: there the calls share one process
+# and the GIL, and a fresh connection starts with an empty page cache, so side by side was slower
+# than one after another (measured in BENCHMARKS.md). Four threads for the whole process keep the
+# connection pool (5 + 10 overflow) from running dry when several pages are drawn at once.
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard-query")
+
+
+def gather(calls: Mapping[str, Callable[[Session], T]]) -> dict[str, T]:
+    """Run ``calls`` (each given a session of its own) concurrently and return their results by key.
+
+    On SQLite, and when tests have swapped the session factory for their one rolled-back session
+    (a session is not shared between threads), the calls run one after another on one session."""
+    database: Database = current_app.config["DATABASE"]
+    if current_app.config.get("SESSION_SCOPE") is not None or len(calls) < 2 or database.dialect != "postgresql":
+        with session_scope() as session:
+            return {key: call(session) for key, call in calls.items()}
+
+    def run(call: Callable[[Session], T]) -> T:
+        with database.session() as session:
+            return call(session)
+
+    futures = {key: _POOL.submit(run, call) for key, call in calls.items()}
+    return {key: future.result() for key, future in futures.items()}

@@ -16,7 +16,14 @@ def test_health_reports_the_database(client: TestClient) -> None:
 
 
 def test_docs_and_openapi_are_served(client: TestClient) -> None:
-    assert client.get("/docs").status_code == 200
+    import re
+
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    # Offline: every script and stylesheet of the docs page comes from this server.
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', docs.text)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    assert all(client.get(a).status_code == 200 for a in assets)
     spec = client.get("/openapi.json").json()
     assert "/api/v1/health" in spec["paths"]
 

@@ -38,8 +38,11 @@ class MonthlyValue(Base):
     __table_args__ = (
         UniqueConstraint("district_code", "month", "indicator_code"),
         CheckConstraint("value >= 0", name="value_non_negative"),
-        # Rankings and national totals read one indicator across all districts for a year.
-        Index("ix_monthly_values_indicator_month", "indicator_code", "month"),
+        # Covering indexes of the statistics layer (app/stats/queries.py), values included so that
+        # aggregates read no table rows: an area's months (by district), and rankings and national
+        # totals (one indicator across all districts for a year). Migration 0004.
+        Index("ix_monthly_values_district_month_indicator_value", "district_code", "month", "indicator_code", "value"),
+        Index("ix_monthly_values_indicator_month_district_value", "indicator_code", "month", "district_code", "value"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -1,23 +1,25 @@
 """Read and replace district-months: validation, locking, the diff, value history, the month log.
 
-Every write goes through ``write_months``: the JSON PUT of one month and, later, file uploads of
-many. It validates everything before writing anything, so a rejected request stores no figure;
-then it locks the district-months it replaces (so two concurrent uploads of one month serialise
+Every write goes through ``write_months``: the JSON PUT of one month and file uploads of many
+(app/uploads). It validates everything before writing anything, so a rejected request stores no
+figure; then it locks the districts it writes (so two concurrent uploads of one month serialise
 and the later one wins whole), writes the difference, and records every change in value_history.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
+import statistics
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import Integer, Numeric, Table, and_, cast, delete, insert, literal, null, select, text, update
 from sqlalchemy.orm import Session
 
 from app.auth.scope import Principal
@@ -28,7 +30,7 @@ from app.districts.models import District, DistrictLevel
 from app.indicators import service as indicators
 from app.indicators.service import IndicatorInfo
 from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
-from app.values.models import Activity, ActivityKind, MonthlyValue, MonthReport, ValueHistory
+from app.values.models import VALUE_TYPE, Activity, ActivityKind, MonthlyValue, MonthReport, ValueHistory
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
 MAX_VALUE = 1e12
@@ -165,9 +167,18 @@ def _problem(
 
 
 def validate_months(
-    session: Session, *, months: Sequence[MonthData], catalogue: dict[str, IndicatorInfo], today: dt.date
+    session: Session,
+    *,
+    months: Sequence[MonthData],
+    catalogue: dict[str, IndicatorInfo],
+    today: dt.date,
+    incomplete: Collection[tuple[str, dt.date]] = (),
 ) -> list[Problem]:
-    """Every problem in the data (not only the first). Scope is checked apart: it answers 403."""
+    """Every problem in the data (not only the first). Scope is checked apart: it answers 403.
+
+    ``incomplete``: district-months some of whose figures the caller already rejected (a cell of a
+    file that is no number); their cross-checks would be about the wrong figures, so are skipped.
+    """
     errors: list[Problem] = []
     codes = {m.district_code for m in months}
     known = {d.code: d for d in session.scalars(select(District).where(District.code.in_(codes)))} if codes else {}
@@ -233,8 +244,17 @@ def validate_months(
                     )
                 )
                 continue
+            # The usual figure (a float or int in range, whole where it must be) passes without a
+            # call: a big file has 100,000 of them.
+            if (
+                type(value) in (float, int)
+                and 0 <= value <= MAX_VALUE
+                and (float(value).is_integer() if info.whole_number else round(value, 2) == value)
+            ):
+                continue
             errors += _check_value(data, info, value)
-        errors += _cross_checks(data)
+        if (data.district_code, data.month) not in incomplete:
+            errors += _cross_checks(data)
         for a in data.activities or []:
             if not data.month <= a.date <= month_end(data.month):
                 errors.append(
@@ -343,13 +363,34 @@ def _cross_checks(data: MonthData) -> list[Problem]:
 # ----------------------------------------------------------------------------- writing
 
 
+# The first key of the two-key advisory locks taken by writers ("YJ"); the second is the district.
+DISTRICT_LOCK_SPACE = 0x594A
+
+
+def _district_lock_key(code: str) -> int:
+    return int(code) if code.isdigit() and len(code) <= 9 else zlib.crc32(code.encode()) & 0x7FFFFFFF
+
+
 def lock_district_months(session: Session, keys: Iterable[tuple[str, dt.date]]) -> None:
-    """Serialise writers of the same district-months until this transaction ends."""
+    """Serialise writers of the same district-months until this transaction ends.
+
+    PostgreSQL locks whole districts, not district-months: a 100,000-figure upload touches
+    thousands of district-months but only hundreds of districts, and every advisory lock takes a
+    slot of the shared lock table (max_locks_per_transaction). Writers of other months of the same
+    district wait for each other, which costs nothing at the rate districts report.
+    """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        # Sorted, so two uploads touching the same months take the locks in the same order.
-        for key in sorted({zlib.crc32(f"{c}|{m.isoformat()}".encode()) for c, m in keys}):
-            session.execute(select(func.pg_advisory_xact_lock(key)))
+        districts_ = sorted({_district_lock_key(c) for c, _m in keys})
+        # One statement; ordered, so two uploads touching the same districts lock in the same order.
+        for i in range(0, len(districts_), 1000):
+            session.execute(
+                text(
+                    "SELECT count(pg_advisory_xact_lock(:space, k)) FROM "
+                    "(SELECT unnest(CAST(:keys AS integer[])) AS k ORDER BY 1) AS ks"
+                ),
+                {"space": DISTRICT_LOCK_SPACE, "keys": districts_[i : i + 1000]},
+            )
     elif dialect == "sqlite":
         # SQLite has one writer at a time; a no-op write takes that lock now (waiting out the
         # busy timeout), before we read what we are about to replace.
@@ -360,20 +401,34 @@ def _existing_values(
     session: Session, keys: set[tuple[str, dt.date]]
 ) -> dict[tuple[str, dt.date], dict[str, tuple[int, float]]]:
     out: dict[tuple[str, dt.date], dict[str, tuple[int, float]]] = defaultdict(dict)
+    # One query per 500 districts over the months' span, filtered here: a query per district-month
+    # would be thousands of round trips for a big file.
+    for codes, first, last in _key_spans(keys):
+        rows = session.execute(
+            select(
+                MonthlyValue.id,
+                MonthlyValue.district_code,
+                MonthlyValue.month,
+                MonthlyValue.indicator_code,
+                MonthlyValue.value,
+            ).where(MonthlyValue.district_code.in_(codes), MonthlyValue.month.between(first, last))
+        )
+        for id_, code, month, ind, val in rows:
+            if (code, month) in keys:
+                out[(code, month)][ind] = (id_, float(val))
+    return out
+
+
+def _key_spans(keys: Collection[tuple[str, dt.date]], size: int = 500) -> Iterator[tuple[list[str], dt.date, dt.date]]:
+    """Chunks of district codes with the first and last month any of them is written for."""
     by_district: dict[str, list[dt.date]] = defaultdict(list)
     for code, month in keys:
         by_district[code].append(month)
-    for code, months in by_district.items():
-        for i in range(0, len(months), 500):
-            chunk = months[i : i + 500]
-            rows = session.execute(
-                select(MonthlyValue.id, MonthlyValue.month, MonthlyValue.indicator_code, MonthlyValue.value).where(
-                    MonthlyValue.district_code == code, MonthlyValue.month.in_(chunk)
-                )
-            )
-            for id_, month, ind, val in rows:
-                out[(code, month)][ind] = (id_, float(val))
-    return out
+    codes = sorted(by_district)
+    for i in range(0, len(codes), size):
+        chunk = codes[i : i + size]
+        months = [m for c in chunk for m in by_district[c]]
+        yield chunk, min(months), max(months)
 
 
 def write_months(
@@ -386,12 +441,27 @@ def write_months(
     dry_run: bool = False,
     idempotency_key: str | None = None,
     today: dt.date | None = None,
+    extra_errors: Sequence[Problem] = (),
+    incomplete: Collection[tuple[str, dt.date]] = (),
 ) -> WriteOutcome:
-    """Validate, then replace each district-month with ``months``. Raises Forbidden on scope."""
+    """Validate, then replace each district-month with ``months``. Raises Forbidden on scope.
+
+    ``extra_errors``: problems the caller found before (a file's unreadable cells); with any of
+    them nothing is written and the attempt is logged as rejected along with validation's own.
+
+    The write path is built for files of 100,000 figures (BENCHMARKS.md, "Uploads"): the stored
+    figures of the affected district-months are read in one query per 500 districts; the diff is
+    made in memory as tuples; new figures go in by ``bulk_insert`` (COPY on PostgreSQL, one
+    DBAPI executemany elsewhere); their history on SQLite is copied inside the database
+    (INSERT … SELECT) instead of being bound a second time; month_reports are written by Core
+    statements; warnings cost one query per 500 districts, not one per month.
+    """
     for code in sorted({m.district_code for m in months}):
         principal.require_write(code)
     catalogue = indicators.get_all(session)
-    errors = validate_months(session, months=months, catalogue=catalogue, today=today or dt.date.today())
+    errors = list(extra_errors) + validate_months(
+        session, months=months, catalogue=catalogue, today=today or dt.date.today(), incomplete=incomplete
+    )
     if errors:
         outcome = WriteOutcome(months=[], errors=errors, warnings=[])
         if not dry_run:
@@ -428,69 +498,37 @@ def write_months(
         submission_id = submission.id
 
     counts: list[MonthCounts] = []
-    inserts: list[dict[str, Any]] = []
+    # Rows as tuples in the column order of VALUE_COLUMNS / HISTORY_COLUMNS: a 100,000-figure file
+    # makes 200,000 of them, and tuples (with bulk_insert) keep that cheap.
+    inserts: list[tuple[Any, ...]] = []
     updates: list[dict[str, Any]] = []
     deletes: list[int] = []
-    history: list[dict[str, Any]] = []
+    history: list[tuple[Any, ...]] = []
+    user_id = principal.user_id
+    upload = DataSource.upload
     for data in months:
         mc = MonthCounts(data.district_code, data.month)
         have = existing.get((data.district_code, data.month), {})
-        base = {"district_code": data.district_code, "month": data.month}
+        code, month = data.district_code, data.month
         for ind, raw in data.values.items():
             value = round(float(raw), 2)
             old = have.get(ind)
             if old is None:
                 mc.created += 1
-                inserts.append(
-                    {
-                        **base,
-                        "indicator_code": ind,
-                        "value": value,
-                        "source": DataSource.upload,
-                        "submission_id": submission_id,
-                        "updated_at": now,
-                    }
-                )
+                inserts.append((code, month, ind, value, upload, submission_id, now))
             elif old[1] != value:
                 mc.updated += 1
                 updates.append(
-                    {
-                        "id": old[0],
-                        "value": value,
-                        "source": DataSource.upload,
-                        "submission_id": submission_id,
-                        "updated_at": now,
-                    }
+                    {"id": old[0], "value": value, "source": upload, "submission_id": submission_id, "updated_at": now}
                 )
+                history.append((code, month, ind, old[1], value, submission_id, user_id, now))
             else:
                 mc.unchanged += 1
-                continue
-            history.append(
-                {
-                    **base,
-                    "indicator_code": ind,
-                    "old_value": None if old is None else old[1],
-                    "new_value": value,
-                    "submission_id": submission_id,
-                    "user_id": principal.user_id,
-                    "changed_at": now,
-                }
-            )
         for ind, (id_, old_value) in have.items():
             if ind not in data.values:
                 mc.removed += 1
                 deletes.append(id_)
-                history.append(
-                    {
-                        **base,
-                        "indicator_code": ind,
-                        "old_value": old_value,
-                        "new_value": None,
-                        "submission_id": submission_id,
-                        "user_id": principal.user_id,
-                        "changed_at": now,
-                    }
-                )
+                history.append((code, month, ind, old_value, None, submission_id, user_id, now))
         if data.activities is not None:
             mc.activities_created, mc.activities_removed = _replace_activities(
                 session, data, submission_id, dry_run=dry_run
@@ -500,14 +538,19 @@ def write_months(
     outcome = WriteOutcome(months=counts, errors=[], warnings=warnings, submission_id=submission_id)
     if dry_run:
         return outcome
-    for i in range(0, len(inserts), 5000):
-        session.execute(insert(MonthlyValue), inserts[i : i + 5000])
-    if updates:
-        session.execute(update(MonthlyValue), updates)
     for i in range(0, len(deletes), 500):
         session.execute(delete(MonthlyValue).where(MonthlyValue.id.in_(deletes[i : i + 500])))
-    for i in range(0, len(history), 5000):
-        session.execute(insert(ValueHistory), history[i : i + 5000])
+    bulk_insert(session, MonthlyValue.__table__, VALUE_COLUMNS, inserts)  # type: ignore[arg-type]
+    # The history of new figures. PostgreSQL takes it by COPY like the rest. On SQLite, where
+    # binding parameters is most of the cost, a big file's is copied inside the database from the
+    # rows just written (before the updates below also stamp this submission on changed rows).
+    if len(inserts) >= HISTORY_IN_DATABASE_MIN and session.get_bind().dialect.name != "postgresql":
+        _history_of_new_values(session, {(r[0], r[1]) for r in inserts}, submission_id, user_id)
+    else:
+        history = [(c, m, i, None, v, submission_id, user_id, now) for c, m, i, v, *_rest in inserts] + history
+    if updates:
+        session.execute(update(MonthlyValue), updates)
+    bulk_insert(session, ValueHistory.__table__, HISTORY_COLUMNS, history)  # type: ignore[arg-type]
     _record_month_reports(session, months, submission_id, now)
     written = session.get(Submission, submission_id)
     assert written is not None
@@ -518,6 +561,90 @@ def write_months(
     submission.warning_count = len(warnings)
     submission.summary = {"months": len(counts), "warnings": [w.as_dict() for w in warnings[:200]]}
     return outcome
+
+
+HISTORY_IN_DATABASE_MIN = 2_000
+
+
+def _history_of_new_values(
+    session: Session, keys: Collection[tuple[str, dt.date]], submission_id: int | None, user_id: int | None
+) -> None:
+    """value_history rows (old NULL → new) of the figures this submission just inserted, by
+    INSERT … SELECT: the figures are not sent to the database a second time."""
+    mv = MonthlyValue.__table__
+    for codes, first, last in _key_spans(keys):
+        new_rows = select(
+            mv.c.district_code,
+            mv.c.month,
+            mv.c.indicator_code,
+            cast(null(), VALUE_TYPE),
+            mv.c.value,
+            mv.c.submission_id,
+            cast(literal(user_id), Integer),
+            mv.c.updated_at,
+        ).where(mv.c.submission_id == submission_id, mv.c.district_code.in_(codes), mv.c.month.between(first, last))
+        session.execute(insert(ValueHistory).from_select(list(HISTORY_COLUMNS), new_rows))
+
+
+VALUE_COLUMNS = ("district_code", "month", "indicator_code", "value", "source", "submission_id", "updated_at")
+HISTORY_COLUMNS = (
+    "district_code",
+    "month",
+    "indicator_code",
+    "old_value",
+    "new_value",
+    "submission_id",
+    "user_id",
+    "changed_at",
+)
+
+
+def bulk_insert(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert many rows into ``table`` the fastest way the database offers, in the session's transaction.
+
+    PostgreSQL (psycopg): ``COPY … FROM STDIN``. Elsewhere: one DBAPI ``executemany`` of a statement
+    compiled once, each value converted by its column type's own bind processor (so the stored
+    bytes are exactly what SQLAlchemy would store) and memoised, since dates, sources and timestamps
+    repeat. This skips SQLAlchemy's per-row bookkeeping, which is most of the cost of a Core
+    executemany, and lets value_history (every figure written twice) cost little more than the
+    values themselves.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    driver_conn: Any = conn.connection.driver_connection
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+        sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN"
+        with driver_conn.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    names = list(compiled.positiontup or columns)
+    # Column by column, so that conversion runs in C (map over a memo dict) rather than as a
+    # Python call per value.
+    by_column = list(zip(*rows, strict=True))
+    converted: list[Sequence[Any]] = []
+    for name in names:
+        values = by_column[columns.index(name)]
+        column_type = table.c[name].type
+        proc = column_type._cached_bind_processor(dialect)
+        if proc is None:
+            converted.append(values)
+        elif isinstance(column_type, Numeric):
+            converted.append(list(map(proc, values)))  # figures are all distinct: no memo
+        else:
+            memo = {v: proc(v) for v in set(values)}
+            converted.append(list(map(memo.__getitem__, values)))
+    params = list(zip(*converted, strict=True))
+    cursor = driver_conn.cursor()
+    try:
+        for i in range(0, len(params), 50_000):
+            cursor.executemany(str(compiled), params[i : i + 50_000])
+    finally:
+        cursor.close()
 
 
 def _replace_activities(
@@ -554,40 +681,54 @@ def _replace_activities(
 def _record_month_reports(
     session: Session, months: Sequence[MonthData], submission_id: int | None, now: dt.datetime
 ) -> None:
+    """Mark the district-months as reported (first and last submission), or no longer reported.
+
+    Plain Core statements, not ORM objects: a big file reports thousands of district-months.
+    """
     keys = {(m.district_code, m.month): m for m in months}
-    existing = (
-        {
-            (r.district_code, r.month): r
-            for r in session.scalars(
-                select(MonthReport).where(
-                    or_(*(and_(MonthReport.district_code == c, MonthReport.month == m) for c, m in keys))
-                )
+    existing: dict[tuple[str, dt.date], int] = {}
+    for codes, first, last in _key_spans(keys):
+        for id_, code, month in session.execute(
+            select(MonthReport.id, MonthReport.district_code, MonthReport.month).where(
+                MonthReport.district_code.in_(codes), MonthReport.month.between(first, last)
             )
-        }
-        if keys
-        else {}
-    )
+        ):
+            if (code, month) in keys:
+                existing[(code, month)] = id_
+    new: list[dict[str, Any]] = []
+    seen: list[dict[str, Any]] = []
+    gone: list[int] = []
     for key, data in keys.items():
-        row = existing.get(key)
+        found = existing.get(key)
         reported = bool(data.values) or bool(data.activities)
-        if row is None and reported:
-            session.add(
-                MonthReport(
-                    district_code=key[0],
-                    month=key[1],
-                    first_submitted_at=now,
-                    last_submitted_at=now,
-                    last_submission_id=submission_id,
-                    source=DataSource.upload,
-                )
+        if found is None and reported:
+            new.append(
+                {
+                    "district_code": key[0],
+                    "month": key[1],
+                    "first_submitted_at": now,
+                    "last_submitted_at": now,
+                    "last_submission_id": submission_id,
+                    "source": DataSource.upload,
+                }
             )
-        elif row is not None and reported:
-            row.last_submitted_at = now
-            row.last_submission_id = submission_id
-            row.source = DataSource.upload
-        elif row is not None:
-            # Everything withdrawn: the month is no longer reported.
-            session.delete(row)
+        elif found is not None and reported:
+            seen.append(
+                {
+                    "id": found,
+                    "last_submitted_at": now,
+                    "last_submission_id": submission_id,
+                    "source": DataSource.upload,
+                }
+            )
+        elif found is not None:
+            gone.append(found)  # everything withdrawn: the month is no longer reported
+    if new:
+        bulk_insert(session, MonthReport.__table__, tuple(new[0]), [tuple(r.values()) for r in new])  # type: ignore[arg-type]
+    if seen:
+        session.execute(update(MonthReport), seen)
+    for i in range(0, len(gone), 500):
+        session.execute(delete(MonthReport).where(MonthReport.id.in_(gone[i : i + 500])))
 
 
 def _warnings(
@@ -610,42 +751,129 @@ def _warnings(
                     data,
                 )
             )
-        out += _rectified_ytd_warning(session, data, catalogue)
+    out += _rectified_ytd_warnings(session, months)
+    out += _spike_warnings(session, months, catalogue)
     return out
 
 
-def _rectified_ytd_warning(session: Session, data: MonthData, catalogue: dict[str, IndicatorInfo]) -> list[Problem]:
-    if "inspection.hazards_rectified" not in data.values and "inspection.hazards_found" not in data.values:
+def _series_after(
+    session: Session, months: Sequence[MonthData], indicator_codes: Collection[str], first: dt.date
+) -> dict[tuple[str, str], dict[dt.date, float]]:
+    """(district, indicator) → {month: value} from ``first`` to the last month written, as it will
+    be once ``months`` are written: the stored figures, with the district-months being replaced
+    swapped for their new figures. One query per 500 districts, whatever the number of months."""
+    replaced = {(m.district_code, m.month) for m in months}
+    last = max(m.month for m in months)
+    series: dict[tuple[str, str], dict[dt.date, float]] = defaultdict(dict)
+    codes = sorted({m.district_code for m in months})
+    for i in range(0, len(codes), 500):
+        rows = session.execute(
+            select(
+                MonthlyValue.district_code, MonthlyValue.indicator_code, MonthlyValue.month, MonthlyValue.value
+            ).where(
+                MonthlyValue.district_code.in_(codes[i : i + 500]),
+                MonthlyValue.indicator_code.in_(sorted(indicator_codes)),
+                MonthlyValue.month.between(first, last),
+            )
+        )
+        for code, ind, month, value in rows:
+            if (code, month) not in replaced:
+                series[(code, ind)][month] = float(value)
+    for data in months:
+        for ind, value in data.values.items():
+            if ind in indicator_codes:
+                series[(data.district_code, ind)][data.month] = float(value)
+    return series
+
+
+RECTIFIED, FOUND = "inspection.hazards_rectified", "inspection.hazards_found"
+
+
+def _rectified_ytd_warnings(session: Session, months: Sequence[MonthData]) -> list[Problem]:
+    """Hazards rectified may exceed those found in one month (older hazards), not year-to-date."""
+    relevant = [m for m in months if RECTIFIED in m.values or FOUND in m.values]
+    if not relevant:
         return []
-    year_start = data.month.replace(month=1)
-    sums = dict(
-        session.execute(
-            select(MonthlyValue.indicator_code, func.sum(MonthlyValue.value))
-            .where(
-                MonthlyValue.district_code == data.district_code,
-                MonthlyValue.month >= year_start,
-                MonthlyValue.month < data.month,
-                MonthlyValue.indicator_code.in_(["inspection.hazards_found", "inspection.hazards_rectified"]),
+    series = _series_after(session, months, {RECTIFIED, FOUND}, min(m.month for m in relevant).replace(month=1))
+    out: list[Problem] = []
+    for data in relevant:
+        year_start = data.month.replace(month=1)
+        found, fixed = (
+            sum(v for m, v in series.get((data.district_code, ind), {}).items() if year_start <= m <= data.month)
+            for ind in (FOUND, RECTIFIED)
+        )
+        if fixed > found:
+            out.append(
+                _problem(
+                    "check.rectified_exceeds_found_ytd",
+                    f"截至{month_zh(data.month)}，隐患整改（{fixed:g}项）多于本年发现隐患（{found:g}项）",
+                    f"year-to-date rectified ({fixed:g}) exceeds hazards found ({found:g})",
+                    data,
+                    RECTIFIED,
+                    fixed,
+                )
             )
-            .group_by(MonthlyValue.indicator_code)
-        ).all()
-    )
-    found = float(sums.get("inspection.hazards_found") or 0) + float(data.values.get("inspection.hazards_found", 0))
-    fixed = float(sums.get("inspection.hazards_rectified") or 0) + float(
-        data.values.get("inspection.hazards_rectified", 0)
-    )
-    if fixed > found:
-        return [
-            _problem(
-                "check.rectified_exceeds_found_ytd",
-                f"截至{month_zh(data.month)}，隐患整改（{fixed:g}项）多于本年发现隐患（{found:g}项）",
-                f"year-to-date rectified ({fixed:g}) exceeds hazards found ({found:g})",
-                data,
-                "inspection.hazards_rectified",
-                fixed,
-            )
-        ]
-    return []
+    return out
+
+
+# A figure is flagged when it is over SPIKE_FACTOR × the median of the district's previous
+# SPIKE_WINDOW reported months of that indicator and at least SPIKE_MIN_EXCESS above it (so that
+# 3 after a median of 0 is not news). Reported months are looked for SPIKE_LOOKBACK_MONTHS back,
+# and at least SPIKE_MIN_HISTORY of them are needed to speak of a usual level.
+SPIKE_FACTOR = 5
+SPIKE_MIN_EXCESS = 50
+SPIKE_WINDOW = 12
+SPIKE_LOOKBACK_MONTHS = 24
+SPIKE_MIN_HISTORY = 3
+
+
+def _months_before(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _spike_warnings(
+    session: Session, months: Sequence[MonthData], catalogue: dict[str, IndicatorInfo]
+) -> list[Problem]:
+    """Figures far above the district's usual level (a typo's extra zero, 元 written for 万元)."""
+    written = [m for m in months if m.values]
+    if not written:
+        return []
+    inds = {ind for m in written for ind in m.values if ind in catalogue}
+    first = _months_before(min(m.month for m in written), SPIKE_LOOKBACK_MONTHS)
+    series = _series_after(session, months, inds, first)
+    ordered: dict[tuple[str, str], list[dt.date]] = {key: sorted(values) for key, values in series.items()}
+    out: list[Problem] = []
+    for data in written:
+        horizon = _months_before(data.month, SPIKE_LOOKBACK_MONTHS)
+        for ind, raw in data.values.items():
+            key = (data.district_code, ind)
+            if key not in ordered:
+                continue
+            value = float(raw)
+            if value < SPIKE_MIN_EXCESS:
+                continue
+            timeline = ordered[key]
+            at = bisect.bisect_left(timeline, data.month)
+            previous = [series[key][m] for m in timeline[max(0, at - SPIKE_WINDOW) : at] if m >= horizon]
+            if len(previous) < SPIKE_MIN_HISTORY or value <= SPIKE_FACTOR * min(previous):
+                continue  # (the median is at least the minimum: no need to compute it)
+            median = statistics.median(previous)
+            if value > SPIKE_FACTOR * median and value - median >= SPIKE_MIN_EXCESS:
+                info = catalogue[ind]
+                out.append(
+                    _problem(
+                        "value.spike",
+                        f"{info.name_zh}（{value:g}{info.unit}）超过本区县前 {len(previous)} 个报送月中位数"
+                        f"（{median:g}{info.unit}）的 {SPIKE_FACTOR} 倍，请核对",
+                        f"{ind} = {value:g} is over {SPIKE_FACTOR}x the median of the district's previous "
+                        f"{len(previous)} reported months ({median:g}); please check",
+                        data,
+                        ind,
+                        value,
+                    )
+                )
+    return out
 
 
 def _log_submission(

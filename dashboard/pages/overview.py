@@ -1,30 +1,187 @@
-"""Overview page (placeholder until the dashboard issue fills it): what the database holds."""
+"""Overview of one district (or city, or province) and year: KPI cards with year on year and 5-year
+sparklines, derived ratios, this year against last month by month, and the trend over five years.
+
+``/dashboard/?district=120102&year=2021&indicator=inspection.enterprises&lang=en``
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import dash
+import pandas as pd
+import plotly.graph_objects as go
 from dash import html
-from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from app.districts.models import District, DistrictLevel
-from app.values.models import MonthlyValue
-from dashboard.data import session_scope
+from dashboard import figures, ids, queries
+from dashboard.components import (
+    controls,
+    district_control,
+    graph,
+    indicator_control,
+    kpi_card,
+    notice,
+    page_header,
+    ratio_card,
+    section,
+    year_control,
+)
+from dashboard.data import gather
+from dashboard.i18n import t
+from dashboard.page import PageContext, render
 
-dash.register_page(__name__, path="/", name="总览 Overview", title="总览 · 应急管理执法统计")
+dash.register_page(__name__, path="/", name="总览 Overview", title="总览 Overview · 应急管理执法统计", order=0)
 
 
-def layout(**_query: str) -> html.Div:
-    with session_scope() as session:
-        counties = session.scalar(
-            select(func.count()).select_from(District).where(District.level == DistrictLevel.county)
-        )
-        values = session.scalar(select(func.count()).select_from(MonthlyValue))
+def layout(**query: str) -> html.Div:
+    return render(query, controls=overview_controls, content=overview_content, class_name="page-overview")
+
+
+def overview_controls(ctx: PageContext) -> html.Div:
+    return controls(
+        district_control(ctx.districts, state=ctx.state, include_country=False, lang=ctx.lang),
+        year_control(ctx.years, state=ctx.state, lang=ctx.lang),
+        indicator_control(ctx.catalogue, value=ctx.indicator(), lang=ctx.lang),
+    )
+
+
+def drop_leading_empty(frame: pd.DataFrame) -> pd.DataFrame:
+    """Years before the first reported value carry no information (gaps later on stay gaps)."""
+    reported = frame.index[frame["value"].notna()]
+    return frame if len(reported) == 0 else frame.loc[reported[0] :]
+
+
+def overview_content(ctx: PageContext) -> html.Div:
+    state, lang = ctx.state, ctx.lang
+    if state.district is None:
+        return notice(t("choose_district", lang))
+    indicator = ctx.indicator()
+    years = queries.overview_years(state.year)
+    who, where, today = ctx.principal, state.district, ctx.today
+    calls: dict[str, Callable[[Session], Any]] = {
+        str(year): partial(queries.annual_totals, principal=who, district=where, year=year, today=today)
+        for year in years
+    }
+    calls["monthly"] = partial(
+        queries.monthly_compare, principal=who, district=where, year=state.year, indicator=indicator, today=today
+    )
+    calls["ratios"] = partial(queries.derived_ratios, principal=who, district=where, year=state.year, today=today)
+    results = gather(calls)
+    data = queries.combine_years(results[str(year)] for year in years)
+
+    scope = data.district.name
+    heading = (
+        f"{scope} · {state.year}年 {t('overview.heading', lang)}"
+        if lang == "zh"
+        else f"{scope} · {t('overview.heading', lang)} {state.year}"
+    )
+    name = ctx.indicator_name(indicator)
+    trend_notes = [html.P(t("overview.ytd_note", lang), className="hint")] if state.year == today.year else []
     return html.Div(
         [
-            html.H2("总览"),
-            html.P("仪表盘建设中：各区县执法工作量、同比、排名与报送情况将在此展示。"),
-            html.P("Dashboard under construction: totals, year-on-year, rankings and completeness."),
-            html.P(f"已载入区县 {counties} 个，月度数据 {values} 条。", id="overview-counts"),
-            html.A("API 文档 / API docs", href="/docs"),
+            page_header(
+                heading,
+                scope_name=f"{scope}（{state.district}）",
+                year=state.year,
+                lang=lang,
+                today=today,
+                generated=ctx.generated,
+            ),
+            section(
+                t("overview.kpis", lang), html.Div(kpi_cards(ctx, data.totals), id=ids.KPI_GRID, className="kpi-grid")
+            ),
+            section(
+                t("overview.ratios", lang),
+                html.Div(ratio_cards(ctx, results["ratios"]), id=ids.RATIOS, className="kpi-grid ratio-grid"),
+            ),
+            html.Div(
+                [
+                    section(
+                        f"{t('overview.monthly', lang)} · {name}",
+                        graph(ids.MONTHLY_GRAPH, monthly_figure(ctx, results["monthly"], indicator)),
+                    ),
+                    section(
+                        f"{t('overview.trend', lang)} · {name}",
+                        graph(ids.TREND_GRAPH, trend_figure(ctx, data.totals, indicator)),
+                        *trend_notes,
+                    ),
+                ],
+                className="two-columns",
+            ),
         ]
+    )
+
+
+def kpi_cards(ctx: PageContext, totals: pd.DataFrame) -> list[html.Div]:
+    """A card per headline indicator: the chosen year's figures, the window's years as a sparkline."""
+    this_year = totals[totals["year"] == ctx.state.year].set_index("code")
+    cards = []
+    for code in queries.HEADLINE:
+        row = this_year.loc[code]
+        unit = ctx.indicator_unit(code)
+        history = totals[totals["code"] == code][["year", "total"]].rename(columns={"total": "value"})
+        cards.append(
+            kpi_card(
+                code=code,
+                name=ctx.indicator_name(code),
+                unit=unit,
+                total=row["total"],
+                previous_total=row["previous_total"],
+                comparable_total=row["comparable_total"],
+                change_pct=row["change_pct"],
+                good_direction=int(ctx.catalogue.at[code, "good_direction"]),
+                months_reported=int(row["months_reported"]),
+                months_expected=int(row["months_expected"]),
+                spark=figures.sparkline(history, unit=unit, lang=ctx.lang),
+                lang=ctx.lang,
+            )
+        )
+    return cards
+
+
+def ratio_cards(ctx: PageContext, ratios: pd.DataFrame) -> list[html.Div]:
+    lang = ctx.lang
+    return [
+        ratio_card(
+            code=r.code,
+            label=t(f"ratio.{r.code}", lang),
+            full_name=r.name_zh if lang == "zh" else r.name_en,
+            value=r.value,
+            unit=r.unit if lang == "zh" or r.unit == "%" else "yuan/case",
+            lang=lang,
+        )
+        for r in ratios.itertuples()
+    ]
+
+
+def monthly_figure(ctx: PageContext, monthly: pd.DataFrame, indicator: str) -> go.Figure:
+    return figures.monthly_chart(
+        monthly,
+        year=ctx.state.year,
+        unit=ctx.indicator_unit(indicator),
+        lang=ctx.lang,
+        this_label=t("overview.this_year", ctx.lang),
+        last_label=t("overview.last_year", ctx.lang),
+    )
+
+
+def trend_figure(ctx: PageContext, totals: pd.DataFrame, indicator: str) -> go.Figure:
+    """The indicator over the window's years, this year (if shown) marked with the months it holds."""
+    series = (
+        totals[totals["code"] == indicator][["year", "total"]]
+        .rename(columns={"total": "value"})
+        .sort_values("year")
+        .reset_index(drop=True)
+    )
+    ended = ctx.today.month - 1  # the months of this year that have ended
+    return figures.trend_chart(
+        drop_leading_empty(series),
+        unit=ctx.indicator_unit(indicator),
+        lang=ctx.lang,
+        highlight_year=ctx.state.year,
+        ytd_year=ctx.today.year,
+        ytd_month=ended or None,
     )

@@ -1,0 +1,158 @@
+"""Report editions: save a generated report as final, list the saved ones, and read one back with the
+figures that the data has revised since (old → new). An edition itself never changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.scope import Principal
+from app.core.errors import Forbidden, NotFound
+from app.districts import service as districts
+from app.reports.annual import build_annual_report
+from app.reports.models import ReportEdition
+from app.reports.render import EditionInfo, to_markdown
+from app.reports.schemas import AnnualReport, EditionOut, EditionSummary, Figure, Revision
+
+
+def require_save(principal: Principal, code: str) -> None:
+    """Saving a final edition is a write: staff or admin, for a district inside the scope."""
+    principal.require_read(code)
+    if not principal.can_write:
+        raise Forbidden(
+            f"账号 {principal.name} 为只读角色（{principal.role.value}），不能保存报告定稿",
+            f"User {principal.name} has the read-only role {principal.role.value} and cannot save report editions",
+        )
+
+
+def create(
+    session: Session, *, principal: Principal, district: str, year: int, today: dt.date | None = None
+) -> ReportEdition:
+    """Generate the report of ``district`` and ``year`` from today's data and store it as final."""
+    districts.get_or_raise(session, code=district)
+    require_save(principal, district)
+    report = build_annual_report(session, principal=principal, district=district, year=year, today=today)
+    document = report.model_dump(mode="json", exclude={"figures"})
+    edition = ReportEdition(
+        district_code=district,
+        year=year,
+        month_to=report.month_to,
+        title=report.title,
+        created_by_id=principal.user_id,
+        created_by=principal.name,
+        data_as_of=report.data_as_of,
+        figures=[f.model_dump(mode="json") for f in report.figures],
+        document=document,
+        text=to_markdown(report),
+    )
+    session.add(edition)
+    session.flush()
+    return edition
+
+
+def get_or_raise(session: Session, *, principal: Principal, edition_id: int) -> ReportEdition:
+    edition = session.get(ReportEdition, edition_id)
+    if edition is None:
+        raise NotFound(f"报告定稿 {edition_id} 不存在", f"No report edition {edition_id}")
+    principal.require_read(edition.district_code)
+    return edition
+
+
+def get_all(
+    session: Session, *, principal: Principal, district: str | None = None, year: int | None = None
+) -> list[ReportEdition]:
+    """Editions inside the caller's scope, newest first."""
+    stmt = (
+        select(ReportEdition)
+        .where(principal.scope.sql_filter(ReportEdition.__table__.c.district_code))
+        .order_by(ReportEdition.created_at.desc(), ReportEdition.id.desc())
+    )
+    if district is not None:
+        stmt = stmt.where(ReportEdition.district_code == district)
+    if year is not None:
+        stmt = stmt.where(ReportEdition.year == year)
+    return list(session.scalars(stmt))
+
+
+def saved_report(edition: ReportEdition) -> AnnualReport:
+    """The report exactly as it was saved."""
+    return AnnualReport.model_validate({**edition.document, "figures": edition.figures})
+
+
+def _differs(old: Figure, new: Figure) -> bool:
+    return (
+        old.value != new.value
+        or old.previous != new.previous
+        or old.written != new.written
+        or old.district != new.district
+    )
+
+
+def revisions(saved: AnnualReport, current: AnnualReport) -> list[Revision]:
+    """Figures whose value (or comparison) today's data states differently, in the saved order;
+    figures that appeared or disappeared since are listed too (``None`` on the missing side)."""
+    now = {f.key: f for f in current.figures}
+    out = []
+    for old in saved.figures:
+        new = now.pop(old.key, None)
+        if new is None or _differs(old, new):
+            out.append(_revision(old, new))
+    out += [_revision(None, new) for new in now.values()]
+    return out
+
+
+def _revision(old: Figure | None, new: Figure | None) -> Revision:
+    either = old or new
+    assert either is not None
+    return Revision(
+        key=either.key,
+        label=either.label,
+        code=either.code,
+        district=new.district if new else either.district,
+        old_value=old.value if old else None,
+        new_value=new.value if new else None,
+        old_text=old.written if old else None,
+        new_text=new.written if new else None,
+    )
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    # SQLite hands timestamps back without their zone; they were stored as UTC.
+    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def summary(edition: ReportEdition, district_name: str) -> EditionSummary:
+    created_at = _aware(edition.created_at)
+    assert created_at is not None
+    return EditionSummary(
+        id=edition.id,
+        district=edition.district_code,
+        district_name=district_name,
+        year=edition.year,
+        title=edition.title,
+        created_by=edition.created_by,
+        created_at=created_at,
+        data_as_of=_aware(edition.data_as_of),
+    )
+
+
+def read(
+    session: Session, *, principal: Principal, edition_id: int, today: dt.date | None = None
+) -> tuple[EditionOut, EditionInfo]:
+    """The saved edition, and what today's data says differently (regenerated for the comparison)."""
+    edition = get_or_raise(session, principal=principal, edition_id=edition_id)
+    saved = saved_report(edition)
+    current = build_annual_report(
+        session, principal=principal, district=edition.district_code, year=edition.year, today=today
+    )
+    changed = revisions(saved, current)
+    out = EditionOut(
+        **summary(edition, saved.district.name).model_dump(),
+        report=saved,
+        revisions=changed,
+        current_data_as_of=current.data_as_of,
+    )
+    info = EditionInfo(id=out.id, created_at=out.created_at, created_by=out.created_by, revisions=changed)
+    return out, info

@@ -1,0 +1,165 @@
+"""GET /reports/annual (the generated year-end summary) and the saved editions: POST /reports,
+GET /reports, GET /reports/{id}.
+
+Thin: each endpoint calls ``app.reports.annual`` or ``app.reports.service`` (which check the caller's
+scope) and renders the report as Markdown, HTML, DOCX or JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import HTMLResponse
+
+from app.auth.deps import CurrentPrincipal
+from app.core.deps import SessionDep
+from app.districts import service as districts
+from app.reports import service
+from app.reports.annual import build_annual_report
+from app.reports.docx import DOCX_MEDIA_TYPE, to_docx
+from app.reports.render import EditionInfo, to_html, to_markdown
+from app.reports.schemas import AnnualReport, EditionCreate, EditionOut, EditionSummary, ReportFormat
+from app.uploads.schemas import problem_responses
+
+router = APIRouter(tags=["reports"])
+
+
+def today() -> dt.date:
+    """Today's date; a dependency so that tests can fix the clock."""
+    return dt.date.today()
+
+
+TodayDep = Annotated[dt.date, Depends(today)]
+
+MARKDOWN_MEDIA_TYPE = "text/markdown; charset=utf-8"
+# Error bodies are RFC 9457 problem documents (the schema the upload endpoints document too).
+PROBLEMS = problem_responses(
+    {
+        403: "超出账号范围，或只读账号保存定稿 / Outside the caller's scope, or a read-only user saving",
+        404: "区划或定稿不存在 / Unknown district or edition",
+        422: "参数无效，如年份超出范围 / Invalid parameter, e.g. year out of range",
+    }
+)
+RENDERED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Markdown、HTML、DOCX 或 JSON / Markdown, HTML, DOCX or JSON",
+        "content": {"text/markdown": {}, "text/html": {}, DOCX_MEDIA_TYPE: {}},
+    }
+}
+Format = Annotated[
+    ReportFormat,
+    Query(description="md | html | docx | json（结构化：每个数字及其来源 / structured: every figure and its source）"),
+]
+
+
+def rendered(report: AnnualReport, fmt: ReportFormat, edition: EditionInfo | None = None) -> Response:
+    stem = f"{report.district.code}-{report.year}" + (f"-edition-{edition.id}" if edition else "")
+    title = report.title + (f"（定稿{edition.id}）" if edition else "")
+    if fmt == ReportFormat.md:
+        return Response(
+            to_markdown(report, edition), media_type=MARKDOWN_MEDIA_TYPE, headers=_disposition(stem, title, "md")
+        )
+    if fmt == ReportFormat.html:
+        return HTMLResponse(to_html(report, edition))
+    if fmt == ReportFormat.docx:
+        return Response(
+            to_docx(report, edition),
+            media_type=DOCX_MEDIA_TYPE,
+            headers=_disposition(stem, title, "docx", attachment=True),
+        )
+    return Response(report.model_dump_json(), media_type="application/json")
+
+
+def _disposition(stem: str, title: str, ext: str, *, attachment: bool = False) -> dict[str, str]:
+    # An ASCII name for old clients, the Chinese title (RFC 5987) for the rest.
+    kind = "attachment" if attachment else "inline"
+    return {"Content-Disposition": f"{kind}; filename=\"{stem}.{ext}\"; filename*=UTF-8''{quote(title)}.{ext}"}
+
+
+@router.get(
+    "/reports/annual",
+    summary="生成年度报告（数据部分）/ Generate the year-end report's data-driven part",
+    description="按区县（或市、省汇总）和年份生成法治政府建设年度报告中由数据撰写的部分：各项执法数据及同比、"
+    "演练名称、（市、省）各区县最多与最少、报送情况，文末附数据附表（每个数字的指标代码、统计月份、缺报月份和数据截至时间）。"
+    "format=docx 为公文格式（A4、仿宋三号、图表）。"
+    "\n\nThe data-driven part of the year-end report of a county (or a city or province, summed): each figure "
+    "with its year-on-year change, the named drills, (for a city or province) the districts that did most and "
+    "least, and reporting completeness; Markdown and HTML end with a data appendix tracing every number. "
+    "format=docx is laid out as an official document (A4, 仿宋 三号, a table and a chart).",
+    responses={**PROBLEMS, **RENDERED},
+    response_model=AnnualReport,
+)
+def get_annual_report(
+    district: Annotated[str, Query(description="区划代码（区县、市或省）/ district code", examples=["120102"])],
+    year: Annotated[int, Query(description="年份 / year", examples=[2021])],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    now: TodayDep,
+    format: Format = ReportFormat.md,
+) -> Response:
+    report = build_annual_report(session, principal=principal, district=district, year=year, today=now)
+    return rendered(report, format)
+
+
+@router.post(
+    "/reports",
+    summary="保存报告定稿 / Save a report as final",
+    description="按现有数据生成报告并保存为定稿：此后数据再有修改，定稿中的数字和正文不变；"
+    "查看定稿时列出已被修改的数字（旧 → 新）。需要报送权限（staff 或 admin）。"
+    "\n\nGenerates the report from today's data and saves it as a final edition: later changes of the data "
+    "leave the edition's figures and text as they are; reading it lists the figures revised since "
+    "(old → new). Needs the staff or admin role.",
+    status_code=201,
+    response_model=EditionOut,
+    responses={**problem_responses({400: "请求体不是有效的 JSON / The body is not valid JSON"}), **PROBLEMS},
+)
+def create_edition(
+    body: EditionCreate, principal: CurrentPrincipal, session: SessionDep, now: TodayDep, response: Response
+) -> EditionOut:
+    edition = service.create(session, principal=principal, district=body.district, year=body.year, today=now)
+    out, _info = service.read(session, principal=principal, edition_id=edition.id, today=now)
+    response.headers["Location"] = f"/api/v1/reports/{edition.id}"
+    return out
+
+
+@router.get(
+    "/reports",
+    summary="报告定稿列表 / Saved report editions",
+    description="账号范围内的定稿，最新的在前。 / Editions inside the caller's scope, newest first.",
+    response_model=list[EditionSummary],
+    responses=problem_responses({422: "参数无效 / Invalid parameters"}),
+)
+def list_editions(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    district: Annotated[str | None, Query(description="区划代码 / district code")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=9999, description="年份 / year")] = None,
+) -> list[EditionSummary]:
+    editions = service.get_all(session, principal=principal, district=district, year=year)
+    names = {code: d.name for code in {e.district_code for e in editions} if (d := districts.get(session, code=code))}
+    return [service.summary(e, names.get(e.district_code, e.district_code)) for e in editions]
+
+
+@router.get(
+    "/reports/{edition_id}",
+    summary="查看报告定稿 / Read a saved edition",
+    description="定稿原样返回；revisions 列出定稿后数据被修改的数字（旧 → 新）。format=md|html|docx 输出定稿文本，"
+    "文末附修订清单。\n\nThe edition as saved; ``revisions`` lists the figures revised since (old → new). "
+    "format=md|html|docx renders the saved text, with the list of revisions at the end.",
+    response_model=EditionOut,
+    responses={**PROBLEMS, **RENDERED},
+)
+def get_edition(
+    edition_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="定稿编号 / edition id")],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    now: TodayDep,
+    format: Format = ReportFormat.json,
+) -> Response | EditionOut:
+    out, info = service.read(session, principal=principal, edition_id=edition_id, today=now)
+    if format == ReportFormat.json:
+        return out
+    return rendered(out.report, format, info)

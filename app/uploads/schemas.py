@@ -1,0 +1,138 @@
+"""Bodies of the upload API: what an upload answers, the submissions log, and the problem documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.submissions.models import SourceFormat, SubmissionStatus
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC, and RFC 3339 wants the offset.
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+
+class UploadProblem(BaseModel):
+    """One problem of a file: where (sheet, row, column, cell), what (value), why (code, messages)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(examples=["value.not_a_number"])
+    message_zh: str
+    message_en: str
+    row: int | None = None
+    column: str | None = Field(default=None, description="表头文字 / the column's header")
+    value: str | int | float | bool | None = None
+    sheet: str | None = None
+    cell: str | None = Field(default=None, examples=["D7"])
+    district: str | None = None
+    month: str | None = None
+    indicator: str | None = None
+
+
+class DistrictMonthCounts(BaseModel):
+    district: str
+    month: str = Field(examples=["2021-03"])
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+    activities_created: int
+    activities_removed: int
+
+
+class UploadResult(BaseModel):
+    submission_id: int | None = Field(description="提交记录编号；试运行为空 / the log entry; null for a dry run")
+    status: SubmissionStatus
+    dry_run: bool
+    file_name: str | None
+    format: SourceFormat | None
+    shape: str | None = Field(description="long / template / wide")
+    rows: int = Field(description="文件中的数据行数 / data rows read from the file")
+    values: int = Field(description="报送的数值个数 / figures in the file")
+    months: int = Field(description="涉及的区县-月份数 / district-months replaced")
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+    activities_created: int
+    activities_removed: int
+    warnings: list[UploadProblem]
+    district_months: list[DistrictMonthCounts]
+
+
+class SubmissionRead(BaseModel):
+    id: int
+    created_at: UtcDatetime
+    user: str | None
+    source_format: SourceFormat
+    status: SubmissionStatus
+    file_name: str | None
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+    error_count: int
+    warning_count: int
+
+
+class SubmissionDetail(SubmissionRead):
+    summary: dict[str, Any] | None = Field(description="提交时的完整答复 / the answer given (errors, warnings, counts)")
+
+
+class SubmissionPage(BaseModel):
+    items: list[SubmissionRead]
+    total: int
+    limit: int
+    offset: int
+
+
+# The RFC 9457 body every error answers with (app/core/errors.py), written out as a schema so that
+# the OpenAPI document states it (and schemathesis checks it) under application/problem+json.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "ProblemDetails",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "detail_en": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "message_zh", "message_en"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message_zh": {"type": "string"},
+                    "message_en": {"type": "string"},
+                    "row": {"type": "integer"},
+                    "column": {"type": "string"},
+                    "sheet": {"type": "string"},
+                    "cell": {"type": "string"},
+                },
+            },
+        },
+        "error_count": {"type": "integer"},
+        "errors_truncated": {"type": "boolean"},
+        "submission_id": {"type": ["integer", "null"]},
+    },
+}
+
+
+def problem_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries whose body is a problem document."""
+    return {
+        status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
+        for status, text in descriptions.items()
+    }

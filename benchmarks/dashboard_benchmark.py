@@ -1,0 +1,373 @@
+"""Benchmark of the leaders' dashboard (issue 6) on the national data set. Not a test: it measures.
+
+For each database given it starts the real server (uvicorn, one process) on that database, signs in,
+and measures
+
+1. the server time of the callback that draws a page (Dash pages' content callback, which calls
+   the page's ``layout`` and so the statistics query layer), posted as the browser posts it, for
+   (a) the Overview of a province-year and (b) the Districts page of the whole country, plus a
+   county's Overview and a province's Districts page for scale;
+2. the time the query layer alone needs for the same calls (in-process, one after another), so
+   the dashboard's own share is visible;
+3. in headless Chromium, the full page: from navigation to the last chart drawn.
+
+The results replace the "## Dashboard (issue 6)" section of BENCHMARKS.md and nothing else.
+
+    python -m app seed national --years 10                       # DATABASE_URL=… for PostgreSQL
+    python benchmarks/dashboard_benchmark.py --sqlite sqlite:///data/bench.db \\
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/yingji_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.auth.models import Role  # noqa: E402
+from app.auth.scope import SYSTEM  # noqa: E402
+from app.auth.service import create_user  # noqa: E402
+from app.core.db import Database  # noqa: E402
+from app.core.migrate import upgrade  # noqa: E402
+from app.values.models import MonthlyValue  # noqa: E402
+from dashboard import queries  # noqa: E402
+
+SECTION = "## Dashboard (issue 6)"
+PROVINCE, COUNTY = "510000", "120102"  # 四川省 (183 county-level districts, the most); 河东区
+SERVER_TARGET_MS = 500.0
+BROWSER_TARGET_MS = 2000.0
+PASSWORD = "dashboard-bench-2026"
+CHROMIUM = "/usr/bin/chromium"
+DRAWN = """() => {
+    if (!document.querySelector('#page-heading, #page-error')) return false;
+    if (document.querySelector('[data-dash-is-loading="true"]')) return false;
+    const graphs = [...document.querySelectorAll('.dash-graph')];
+    return graphs.length > 0 && graphs.every(g => g.querySelector('.main-svg'));
+}"""
+
+
+@dataclass
+class View:
+    key: str
+    title: str
+    path: str
+    search: str
+    stats_calls: Callable[[Any], None]  # the query-layer calls the page makes, given a session
+    headline: bool  # one of the two views the issue sets targets for
+
+
+def views(year: int, today: dt.date) -> list[View]:
+    def overview(district: str) -> Callable[[Any], None]:
+        def calls(session: Any) -> None:
+            for y in queries.overview_years(year):
+                queries.annual_totals(session, principal=SYSTEM, district=district, year=y, today=today)
+            queries.monthly_compare(
+                session,
+                principal=SYSTEM,
+                district=district,
+                year=year,
+                indicator=queries.DEFAULT_INDICATOR,
+                today=today,
+            )
+            queries.derived_ratios(session, principal=SYSTEM, district=district, year=year, today=today)
+
+        return calls
+
+    def districts(parent: str | None) -> Callable[[Any], None]:
+        def calls(session: Any) -> None:
+            level = queries.children_level(session, principal=SYSTEM, parent=parent)
+            for code in queries.HEADLINE:
+                queries.ranking(
+                    session, principal=SYSTEM, parent=parent, year=year, indicator=code, level=level, today=today
+                )
+
+        return calls
+
+    return [
+        View("a", f"Overview, province {PROVINCE}, {year}", "/dashboard/", f"?district={PROVINCE}&year={year}",
+             overview(PROVINCE), True),
+        View("b", f"Districts, whole country, {year}", "/dashboard/districts", f"?year={year}", districts(None), True),
+        View("c", f"Overview, county {COUNTY}, {year}", "/dashboard/", f"?district={COUNTY}&year={year}",
+             overview(COUNTY), False),
+        View("d", f"Districts, province {PROVINCE}, {year}", "/dashboard/districts",
+             f"?district={PROVINCE}&year={year}", districts(PROVINCE), False),
+    ]  # fmt: skip
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# ----------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``python -m app serve`` in its own process (what users get: uvicorn, the dashboard mounted)."""
+
+    def __init__(self, url: str, data_dir: Path) -> None:
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "local"}
+        env["LOG_LEVEL"] = "WARNING"
+        self.log = (data_dir / "server.log").open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--no-seed"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.base + "/api/v1/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("the server did not start: " + (data_dir / "server.log").read_text()[-2000:])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def content_callback(path: str, search: str) -> dict[str, Any]:
+    """The body the browser posts for Dash pages' content callback."""
+    return {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
+    }
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+def timed(fn: Callable[[], Any], runs: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def browser_times(base: str, name: str, the_views: list[View], runs: int) -> dict[str, list[float]]:
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, list[float]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/dashboard/login")
+        page.fill("#username", name)
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_selector("#signed-in-user")
+        for view in the_views:
+            url = base + view.path + view.search
+
+            def load(url: str = url) -> None:
+                page.goto(url)
+                page.wait_for_function(DRAWN, timeout=120_000)
+
+            # The first load fetches the scripts (plotly.js and the rest); later ones use the cache,
+            # as a leader's second page does.
+            out[view.key] = timed(load, runs)
+        browser.close()
+    return out
+
+
+def bench_database(url: str, *, runs: int, year: int, browser_runs: int) -> dict[str, Any]:
+    database = Database(url)
+    upgrade(database.engine)
+    today = dt.date.today()
+    the_views = views(year, today)
+    name = f"dash_bench_{uuid.uuid4().hex[:6]}"
+    with database.session() as session:
+        values = int(session.scalar(select(func.count()).select_from(MonthlyValue)) or 0)
+        create_user(session, name=name, role=Role.admin, districts=[], password=PASSWORD)
+
+    stats_ms: dict[str, list[float]] = {}
+    for view in the_views:
+
+        def stats_only(view: View = view) -> None:
+            with database.session() as session:
+                view.stats_calls(session)
+
+        stats_ms[view.key] = timed(stats_only, max(3, runs // 2))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(url, Path(tmp))
+        try:
+            client = httpx.Client(base_url=server.base, timeout=300)
+            r = client.post("/dashboard/login", data={"username": name, "password": PASSWORD})
+            assert r.status_code in (200, 303), r.text
+            server_ms: dict[str, list[float]] = {}
+            sizes: dict[str, int] = {}
+            for view in the_views:
+                body = content_callback(view.path, view.search)
+
+                def call(body: dict[str, Any] = body, key: str = view.key) -> None:
+                    response = client.post("/dashboard/_dash-update-component", json=body)
+                    assert response.status_code == 200, response.text[:500]
+                    assert '"page-error"' not in response.text, response.text[:500]
+                    sizes[key] = len(response.content)
+
+                server_ms[view.key] = timed(call, runs)
+            browser_ms = (
+                browser_times(server.base, name, the_views, browser_runs)
+                if browser_runs
+                else {v.key: [float("nan")] for v in the_views}
+            )
+        finally:
+            server.stop()
+    database.engine.dispose()
+    return {
+        "dialect": database.dialect,
+        "values": values,
+        "views": the_views,
+        "stats": stats_ms,
+        "server": server_ms,
+        "browser": browser_ms,
+        "sizes": sizes,
+    }
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def render(
+    results: list[dict[str, Any]], *, started: dt.datetime, load: float, runs: int, browser_runs: int, command: str
+) -> str:
+    lines = [
+        SECTION,
+        "",
+        f"Measured {started:%Y-%m-%d %H:%M} on {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {load:.1f} when the run began "
+        "(the machine is shared: read ratios within a run rather than absolute times).",
+        "",
+        "Reproduce (national data set: `python -m app seed national --years 10`, once per database):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        f"Server time: Dash pages' content callback (`POST /dashboard/_dash-update-component`, the page's "
+        f"`layout` with every query-layer call and every figure), {runs} runs after a warm-up, one uvicorn "
+        f"process. Query layer: the same `app.stats.queries` calls in-process, one after another. Browser: "
+        f"headless Chromium, navigation → last chart drawn, {browser_runs} loads (the first fetches the "
+        f"scripts). Targets: server p50 ≤ {SERVER_TARGET_MS:.0f} ms for (a) and (b); browser ≤ "
+        f"{BROWSER_TARGET_MS / 1000:.0f} s.",
+        "",
+        "| database | view | server p50 (ms) | server max (ms) | query layer alone p50 (ms) | response (kB) "
+        "| browser p50 (ms) | browser first load (ms) | targets |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for result in results:
+        for view in result["views"]:
+            server = result["server"][view.key]
+            browser = result["browser"][view.key]
+            met = ""
+            if view.headline:
+                ok_server = statistics.median(server) <= SERVER_TARGET_MS
+                ok_browser = statistics.median(browser[1:] or browser) <= BROWSER_TARGET_MS
+                met = ("server ✅" if ok_server else "server ❌") + " " + ("browser ✅" if ok_browser else "browser ❌")
+            lines.append(
+                f"| {result['dialect']} ({result['values']:,} values) | ({view.key}) {view.title} "
+                f"| {statistics.median(server):.0f} | {max(server):.0f} "
+                f"| {statistics.median(result['stats'][view.key]):.0f} | {result['sizes'][view.key] / 1024:.0f} "
+                f"| {statistics.median(browser[1:] or browser):.0f} | {browser[0]:.0f} | {met} |"
+            )
+    lines += [
+        "",
+        "What the numbers say: the dashboard's own work (figures, components, JSON) is the difference between",
+        "the server time and the query layer's time; the rest is the query layer. An Overview asks it for",
+        "five `annual_totals` (one per year of the sparklines and the trend), one `monthly_series` and one",
+        "`derived_ratios`; the Districts page for one `district_ranking` per headline indicator (nine). On",
+        "PostgreSQL the page runs them side by side on up to four connections (`dashboard.data.gather`), so",
+        "its server time is below the query layer's sum; on SQLite one after another (side by side was",
+        "slower there: one process, the GIL, and each fresh connection's empty page cache). A multi-year",
+        "`annual_totals` and a several-indicator `district_ranking` in the query layer would cut the calls",
+        "to two or three per page.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _m: text + "\n", current)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text + "\n"
+    path.write_text(updated)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sqlite", help="SQLite URL of a database seeded with the national data set")
+    parser.add_argument("--postgres", help="PostgreSQL URL of a database seeded with the national data set")
+    parser.add_argument("--year", type=int, default=dt.date.today().year - 1)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--browser-runs", type=int, default=4)
+    parser.add_argument("--no-write", action="store_true", help="print, do not touch BENCHMARKS.md")
+    args = parser.parse_args()
+    urls = [u for u in (args.sqlite, args.postgres) if u]
+    if not urls:
+        parser.error("give --sqlite and/or --postgres")
+    started, load = dt.datetime.now(), os.getloadavg()[0]
+    results = [bench_database(u, runs=args.runs, year=args.year, browser_runs=args.browser_runs) for u in urls]
+    shown = " ".join(
+        [f"--sqlite {args.sqlite}" if args.sqlite else "", f"--postgres {args.postgres}" if args.postgres else ""]
+    ).strip()
+    command = f"python benchmarks/dashboard_benchmark.py {shown} --year {args.year} --runs {args.runs}"
+    text = render(results, started=started, load=load, runs=args.runs, browser_runs=args.browser_runs, command=command)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,553 @@
+"""Pure figure builders: DataFrame (+ labels) → plotly Figure. No database, no request, no Dash.
+
+"Not reported" arrives as NaN and leaves as a gap or a grey "未报送" mark, never as a zero bar.
+Numbers on axes and in hover texts are written the way Chinese reports write them (3.2万, 1712万).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.formatting import (
+    MONTHS_EN,
+    format_amount,
+    format_month,
+    format_month_range,
+    format_number,
+    format_signed_percent,
+    format_year,
+)
+from dashboard.i18n import Lang
+
+FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+THIS_YEAR = "#c0392b"  # the bureau's red
+LAST_YEAR = "#8c99a6"
+GOOD = "#1e8449"
+BAD = "#c0392b"
+NEUTRAL = "#5d6d7e"
+MISSING = "#d5d8dc"
+STATUS_COLOURS = {"not_due": "#f2f3f4", "submitted": "#27ae60", "late": "#f39c12", "missing": "#e74c3c"}
+STATUS_ORDER = ("not_due", "submitted", "late", "missing")
+
+
+# A small template of our own: plotly's named templates are deep-copied into every figure, which
+# costs more than drawing the figure (a dozen figures per page).
+AXIS = {"gridcolor": "#ebf0f8", "linecolor": "#ebf0f8", "zerolinecolor": "#ebf0f8", "automargin": True}
+TEMPLATE = go.layout.Template(
+    layout={
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "xaxis": AXIS,
+        "yaxis": AXIS,
+        "colorway": [THIS_YEAR],
+    }
+)
+
+
+def base_layout(*, height: int, lang: Lang, **extra: object) -> dict[str, object]:
+    """The layout every figure shares, updated with ``extra`` (one dict: plotly validates a figure
+    once when it is built from dicts, but again on every ``update_*`` call)."""
+    layout: dict[str, object] = {
+        "template": TEMPLATE,
+        "height": height,
+        "margin": {"l": 8, "r": 8, "t": 28, "b": 8},
+        "font": {"family": FONT, "size": 13},
+        "separators": ".,",
+        "hoverlabel": {"font": {"family": FONT}},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        "meta": {"lang": lang},
+    }
+    layout.update(extra)
+    return layout
+
+
+def make_figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+    """A Figure from trace and layout dicts without plotly's property validation, which costs five
+    times the rest of the build (a page draws a dozen figures). The unit tests validate every
+    builder's output instead (``go.Figure(fig.to_dict())`` raises on a misspelt property)."""
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def month_names(lang: Lang) -> list[str]:
+    return [f"{m}月" for m in range(1, 13)] if lang == "zh" else list(MONTHS_EN)
+
+
+def nice_ticks(maximum: float, *, count: int = 5) -> list[float]:
+    """Round tick values from 0 to at least ``maximum``: steps of 1, 2 or 5 × 10ⁿ."""
+    if not maximum or maximum <= 0 or math.isnan(maximum):
+        return [0.0]
+    raw = maximum / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return [i * step for i in range(math.ceil(maximum / step) + 1)]
+
+
+def value_axis(values: Sequence[float] | pd.Series, lang: Lang) -> dict[str, object]:
+    """Axis settings whose tick labels read 1万, 2万 … (or 10,000 in English)."""
+    numbers = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    ticks = nice_ticks(max(numbers, default=0.0))
+    return {
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [format_number(v, lang) for v in ticks],
+        "rangemode": "tozero",
+    }
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def change_colour(change: float | None, good_direction: int) -> str:
+    """Green when the change is good news, red when bad, grey when neither or unknown."""
+    if _is_missing(change) or change == 0 or good_direction == 0:
+        return NEUTRAL
+    assert change is not None
+    return GOOD if (change > 0) == (good_direction > 0) else BAD
+
+
+# ----------------------------------------------------------------------------- overview
+
+
+def _values(series: pd.Series) -> list[float | None]:
+    """A column as a JSON-friendly list with None (a gap) where nothing was reported."""
+    return [None if _is_missing(v) else float(v) for v in series]
+
+
+def sparkline(frame: pd.DataFrame, *, unit: str, lang: Lang, colour: str = THIS_YEAR) -> go.Figure:
+    """A tiny line of ``value`` by ``year`` (gaps where nothing was reported), for a KPI card."""
+    hover = [
+        f"{format_year(int(y), lang)}：{format_amount(v, unit, lang, missing=label_missing(lang))}"
+        for y, v in zip(frame["year"], frame["value"], strict=True)
+    ]
+    trace = {
+        "type": "scatter",
+        "x": [int(y) for y in frame["year"]],
+        "y": _values(frame["value"]),
+        "mode": "lines+markers",
+        "line": {"color": colour, "width": 2},
+        "marker": {"size": 4},
+        "connectgaps": False,
+        "hovertext": hover,
+        "hoverinfo": "text",
+    }
+    layout = base_layout(
+        height=48,
+        lang=lang,
+        margin={"l": 2, "r": 2, "t": 2, "b": 2},
+        showlegend=False,
+        xaxis={"visible": False, "fixedrange": True},
+        yaxis={"visible": False, "fixedrange": True, "rangemode": "tozero"},
+    )
+    return make_figure([trace], layout)
+
+
+def label_missing(lang: Lang) -> str:
+    return "未报送" if lang == "zh" else "not reported"
+
+
+def _title(title: str) -> dict[str, object] | None:
+    return {"text": title, "font": {"size": 14}} if title else None
+
+
+def monthly_chart(
+    frame: pd.DataFrame,
+    *,
+    year: int,
+    unit: str,
+    lang: Lang,
+    this_label: str,
+    last_label: str,
+    title: str = "",
+) -> go.Figure:
+    """This year's months as bars, last year's as a dotted line; months not reported are gaps.
+
+    ``frame``: month (1 … 12), this_year, last_year.
+    """
+    names = month_names(lang)
+    missing = label_missing(lang)
+    traces = []
+    for column, label, shown_year in (("this_year", this_label, year), ("last_year", last_label, year - 1)):
+        hover = [
+            f"{format_month(shown_year, m, lang)}：{format_amount(v, unit, lang, missing=missing)}"
+            for m, v in zip(frame["month"], frame[column], strict=True)
+        ]
+        trace: dict[str, object] = {
+            "x": names,
+            "y": _values(frame[column]),
+            "name": f"{label}（{shown_year}）" if lang == "zh" else f"{label} ({shown_year})",
+            "hovertext": hover,
+            "hoverinfo": "text",
+        }
+        if column == "this_year":
+            trace.update(type="bar", marker={"color": THIS_YEAR})
+        else:
+            trace.update(
+                type="scatter",
+                mode="lines+markers",
+                line={"color": LAST_YEAR, "width": 2, "dash": "dot"},
+                connectgaps=False,
+            )
+        traces.append(trace)
+    values = pd.concat([frame["this_year"], frame["last_year"]])
+    layout = base_layout(height=300, lang=lang, yaxis=value_axis(values, lang), bargap=0.35, title=_title(title))
+    return make_figure(traces, layout)
+
+
+def trend_chart(
+    frame: pd.DataFrame,
+    *,
+    unit: str,
+    lang: Lang,
+    highlight_year: int | None = None,
+    ytd_year: int | None = None,
+    ytd_month: int | None = None,
+    title: str = "",
+) -> go.Figure:
+    """``value`` by ``year`` as bars: the chosen year in the bureau's red, the others grey; the
+    year-to-date year hatched and labelled with its months (e.g. "2026年1–10月"); years with nothing
+    reported left empty, never drawn as zero."""
+    years = [int(y) for y in frame["year"]]
+    missing = label_missing(lang)
+    hover = []
+    for y, v in zip(years, frame["value"], strict=True):
+        text = f"{format_year(y, lang)}：{format_amount(v, unit, lang, missing=missing)}"
+        if y == ytd_year and ytd_month:
+            text += f"（{format_month_range(y, 1, ytd_month, lang)}）"
+        hover.append(text)
+    trace = {
+        "type": "bar",
+        "x": years,
+        "y": _values(frame["value"]),
+        "marker": {
+            "color": [THIS_YEAR if y == highlight_year else LAST_YEAR for y in years],
+            "pattern": {"shape": ["/" if y == ytd_year else "" for y in years], "fgcolor": "#ffffff", "solidity": 0.3},
+        },
+        "text": [format_number(v, lang, missing="") for v in frame["value"]],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "showlegend": False,
+    }
+    annotations = []
+    if ytd_year is not None and ytd_year in years and ytd_month:
+        annotations.append(
+            {
+                "x": ytd_year,
+                "y": 0,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": format_month_range(ytd_year, 1, ytd_month, lang),
+                "showarrow": False,
+                "font": {"size": 11, "color": "#ffffff"},
+                "bgcolor": "rgba(0,0,0,0.45)",
+            }
+        )
+    layout = base_layout(
+        height=300,
+        lang=lang,
+        yaxis=value_axis(frame["value"], lang),
+        # Numbers on a linear axis, labelled 2019年: year strings like "2019" would be read as dates.
+        xaxis={
+            "type": "linear",
+            "tickmode": "array",
+            "tickvals": years,
+            "ticktext": [format_year(y, lang) for y in years],
+        },
+        bargap=0.3,
+        annotations=annotations,
+        title=_title(title),
+    )
+    return make_figure([trace], layout)
+
+
+# ----------------------------------------------------------------------------- districts
+
+
+def ranking_chart(
+    frame: pd.DataFrame,
+    *,
+    unit: str,
+    lang: Lang,
+    average: float | None,
+    average_label: str,
+    percent: bool = False,
+    good_direction: int = 0,
+) -> go.Figure:
+    """Horizontal bars of ``value`` per district, largest on top, with the average as a dashed line.
+
+    ``frame``: code, name, value. With ``percent`` the values are changes in percent, coloured by
+    ``good_direction``; otherwise totals in the bureau's red. Districts with no value get no bar but
+    keep their row, labelled "未报送". ``customdata`` carries the district code (for drill-down).
+    """
+    ordered = frame.sort_values("value", ascending=True, na_position="first").reset_index(drop=True)
+    missing = label_missing(lang)
+    if percent:
+        colours = [change_colour(v, good_direction) for v in ordered["value"]]
+        texts = [missing if _is_missing(v) else format_signed_percent(v) for v in ordered["value"]]
+    else:
+        colours = [THIS_YEAR] * len(ordered)
+        texts = [format_amount(v, unit, lang, missing=missing) for v in ordered["value"]]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": _values(ordered["value"]),
+        "y": list(ordered["name"]),
+        "marker": {"color": colours},
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": list(ordered["code"]),
+        "hovertext": [f"{n}：{t}" for n, t in zip(ordered["name"], texts, strict=True)],
+        "hoverinfo": "text",
+        "showlegend": False,
+    }
+    shapes, annotations = [], []
+    if average is not None and not _is_missing(average):
+        rounded = round(average, 1)
+        shown = format_signed_percent(rounded) if percent else format_amount(rounded, unit, lang)
+        shapes.append(
+            {
+                "type": "line",
+                "x0": average,
+                "x1": average,
+                "xref": "x",
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": "#2c3e50", "width": 2, "dash": "dash"},
+            }
+        )
+        annotations.append(
+            {
+                "x": average,
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": f"{average_label} {shown}",
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
+    xaxis = (
+        {"ticksuffix": "%", "zeroline": True, "zerolinecolor": "#2c3e50"}
+        if percent
+        else value_axis(ordered["value"], lang)
+    )
+    layout = base_layout(
+        height=max(260, 26 * len(ordered) + 70),
+        lang=lang,
+        xaxis=xaxis,
+        yaxis={"automargin": True, "type": "category"},
+        margin={"l": 8, "r": 70, "t": 36, "b": 8},
+        shapes=shapes,
+        annotations=annotations,
+    )
+    return make_figure([trace], layout)
+
+
+def district_map(
+    frame: pd.DataFrame, *, unit: str, lang: Lang, value_label: str, show_names: bool | None = None
+) -> go.Figure:
+    """Districts as points at their centroids (longitude, latitude), sized and coloured by ``value``.
+
+    A plain scatter on an equirectangular grid (degrees, the y scale set for the map's latitude): no
+    base map, no tile server, no boundary polygons. Districts without a value are hollow grey
+    rings. ``frame``: code, name, longitude, latitude, value; ``customdata`` carries the code.
+    """
+    located = frame.dropna(subset=["longitude", "latitude"]).reset_index(drop=True)
+    if located.empty:
+        return make_figure([], base_layout(height=420, lang=lang))
+    reported = located[located["value"].notna()]
+    silent = located[located["value"].isna()]
+    biggest = float(reported["value"].abs().max()) if not reported.empty else 0.0
+    names = show_names if show_names is not None else len(located) <= 40
+    mode = "markers+text" if names else "markers"
+    traces: list[dict[str, object]] = []
+    if not reported.empty:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": list(reported["longitude"]),
+                "y": list(reported["latitude"]),
+                "mode": mode,
+                "text": list(reported["name"]) if names else None,
+                "textposition": "top center",
+                "textfont": {"size": 11},
+                "customdata": list(reported["code"]),
+                "hovertext": [
+                    f"{n}：{format_amount(v, unit, lang)}"
+                    for n, v in zip(reported["name"], reported["value"], strict=True)
+                ],
+                "hoverinfo": "text",
+                "marker": {
+                    "size": [8 + 32 * math.sqrt(abs(v) / biggest) if biggest else 10 for v in reported["value"]],
+                    "color": _values(reported["value"]),
+                    "colorscale": "Reds",
+                    "cmin": 0,
+                    "line": {"width": 1, "color": "#7b241c"},
+                    "opacity": 0.85,
+                    "colorbar": {"title": {"text": value_label}, "thickness": 12},
+                },
+                "name": value_label,
+                "showlegend": False,
+            }
+        )
+    if not silent.empty:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": list(silent["longitude"]),
+                "y": list(silent["latitude"]),
+                "mode": mode,
+                "text": list(silent["name"]) if names else None,
+                "textposition": "top center",
+                "textfont": {"size": 11, "color": "#999999"},
+                "customdata": list(silent["code"]),
+                "hovertext": [f"{n}：{label_missing(lang)}" for n in silent["name"]],
+                "hoverinfo": "text",
+                "marker": {"size": 10, "color": "rgba(0,0,0,0)", "line": {"width": 1.5, "color": "#999999"}},
+                "name": label_missing(lang),
+                "showlegend": True,
+            }
+        )
+    lon, lat = located["longitude"], located["latitude"]
+    pad_x = max(0.05, float(lon.max() - lon.min()) * 0.08)
+    pad_y = max(0.05, float(lat.max() - lat.min()) * 0.08)
+    hidden = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": None}
+    layout = base_layout(
+        height=420,
+        lang=lang,
+        plot_bgcolor="#f8f9f9",
+        margin={"l": 8, "r": 8, "t": 12, "b": 8},
+        xaxis={**hidden, "range": [float(lon.min()) - pad_x, float(lon.max()) + pad_x]},
+        yaxis={
+            **hidden,
+            # More room on top: names sit above their points.
+            "range": [float(lat.min()) - pad_y, float(lat.max()) + 2 * pad_y],
+            # Equirectangular: a degree of latitude is 1/cos(latitude) degrees of longitude long.
+            "scaleanchor": "x",
+            "scaleratio": 1 / max(0.2, math.cos(math.radians(float(lat.mean())))),
+        },
+    )
+    return make_figure(traces, layout)
+
+
+def change_heatmap(
+    frame: pd.DataFrame,
+    *,
+    indicator_labels: Mapping[str, str],
+    good_direction: Mapping[str, int],
+    lang: Lang,
+    cap: float = 50.0,
+) -> go.Figure:
+    """District × indicator, each cell the change against last year in percent.
+
+    ``frame``: code, name, indicator, change_pct (long). The colour is the meaning — green when the
+    change is good news for that indicator, red when bad, white when neutral — capped at ±``cap``%;
+    the text is the change itself. Cells with no comparison are blank. ``customdata``: the code.
+    """
+    present = set(frame["indicator"])
+    indicators = [c for c in indicator_labels if c in present]
+    districts = frame.drop_duplicates("code")[["code", "name"]].reset_index(drop=True)
+    cells = {(c, i): v for c, i, v in zip(frame["code"], frame["indicator"], frame["change_pct"], strict=True)}
+    z: list[list[float | None]] = []
+    text: list[list[str]] = []
+    for code in districts["code"]:
+        z_row: list[float | None] = []
+        t_row: list[str] = []
+        for ind in indicators:
+            value = cells.get((code, ind))
+            if value is None or _is_missing(value):
+                z_row.append(None)
+                t_row.append("")
+                continue
+            change = float(value)
+            meaning = good_direction.get(ind, 0)
+            z_row.append(max(-cap, min(cap, change)) * meaning if meaning else 0.0)
+            t_row.append(f"{change:+.0f}%")  # whole percents: the cells are small
+        z.append(z_row)
+        text.append(t_row)
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "x": [indicator_labels[c] for c in indicators],
+        "y": list(districts["name"]),
+        "text": text,
+        "texttemplate": "%{text}",
+        "customdata": [[code] * len(indicators) for code in districts["code"]],
+        "hovertemplate": "%{y} · %{x}：%{text}<extra></extra>",
+        "colorscale": [[0.0, BAD], [0.5, "#fdfefe"], [1.0, GOOD]],
+        "zmin": -cap,
+        "zmax": cap,
+        "showscale": False,
+        "xgap": 2,
+        "ygap": 2,
+    }
+    layout = base_layout(
+        height=max(240, 28 * len(districts) + 110),
+        lang=lang,
+        xaxis={"side": "top", "tickangle": 0, "automargin": True},
+        yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+    )
+    return make_figure([trace], layout)
+
+
+# ----------------------------------------------------------------------------- completeness
+
+
+def completeness_grid(frame: pd.DataFrame, *, status_labels: Mapping[str, str], lang: Lang) -> go.Figure:
+    """Districts × months coloured submitted / late / missing, light grey where the month is not due.
+
+    ``frame``: code, name, month (1 … 12), status (None for a month that has not ended), and
+    optionally ``label``, the row's label (else "name code"). ``status_labels`` names each of
+    STATUS_ORDER.
+    """
+    districts = frame.drop_duplicates("code").reset_index(drop=True)
+    labels = (
+        list(districts["label"])
+        if "label" in districts
+        else [f"{n} {c}" for c, n in zip(districts["code"], districts["name"], strict=True)]
+    )
+    row_of = {code: i for i, code in enumerate(districts["code"])}
+    z = [[0] * 12 for _ in range(len(districts))]
+    text = [[status_labels["not_due"]] * 12 for _ in range(len(districts))]
+    for code, month, status in zip(frame["code"], frame["month"], frame["status"], strict=True):
+        key = status if isinstance(status, str) else "not_due"
+        z[row_of[code]][int(month) - 1] = STATUS_ORDER.index(key)
+        text[row_of[code]][int(month) - 1] = status_labels[key]
+    n = len(STATUS_ORDER)
+    scale: list[list[object]] = []
+    for i, key in enumerate(STATUS_ORDER):
+        scale += [[i / n, STATUS_COLOURS[key]], [(i + 1) / n, STATUS_COLOURS[key]]]
+    trace = {
+        "type": "heatmap",
+        "z": z,
+        "x": month_names(lang),
+        "y": labels,
+        "text": text,
+        "customdata": [[code] * 12 for code in districts["code"]],
+        "hovertemplate": "%{y} · %{x}：%{text}<extra></extra>",
+        "colorscale": scale,
+        "zmin": -0.5,
+        "zmax": n - 0.5,
+        "showscale": False,
+        "xgap": 2,
+        "ygap": 2,
+    }
+    layout = base_layout(
+        height=max(200, 24 * len(districts) + 60),
+        lang=lang,
+        xaxis={"side": "top", "fixedrange": True},
+        yaxis={"autorange": "reversed", "automargin": True, "type": "category", "fixedrange": True},
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+    )
+    return make_figure([trace], layout)

@@ -1,0 +1,149 @@
+"""Reporting completeness: county-level districts × months (submitted / late / missing) with the
+reporting rate, and the districts that have not reported last month, for the city bureau to chase.
+
+``/dashboard/completeness?district=500000&year=2026``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import html
+
+from dashboard import figures, ids, queries
+from dashboard.components import controls, district_control, graph, page_header, section, year_control
+from dashboard.data import gather
+from dashboard.formatting import format_month, format_percent
+from dashboard.i18n import t
+from dashboard.page import PageContext, render
+
+dash.register_page(
+    __name__,
+    path="/completeness",
+    name="报送情况 Completeness",
+    title="报送情况 Completeness · 应急管理执法统计",
+    order=2,
+)
+
+# A grid taller than this is unreadable; the districts with the most missing months come first.
+MAX_GRID_ROWS = 60
+
+
+def layout(**query: str) -> html.Div:
+    return render(query, controls=completeness_controls, content=completeness_content, class_name="page-completeness")
+
+
+def completeness_controls(ctx: PageContext) -> html.Div:
+    return controls(
+        district_control(ctx.districts, state=ctx.state, include_country=ctx.country_wide, lang=ctx.lang),
+        year_control(ctx.years, state=ctx.state, lang=ctx.lang),
+    )
+
+
+def status_labels(lang: str) -> dict[str, str]:
+    return {key: t(f"completeness.{key}", lang) for key in figures.STATUS_ORDER}  # type: ignore[arg-type]
+
+
+def worst_first(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The rows to draw: all of them in code order, or the ``limit`` with the most missing months."""
+    if len(rows) <= limit:
+        return rows
+    return rows.sort_values(["missing", "late", "code"], ascending=[False, False, True]).head(limit)
+
+
+def last_ended_month(today: dt.date) -> tuple[int, int]:
+    previous = today.replace(day=1) - dt.timedelta(days=1)
+    return previous.year, previous.month
+
+
+def completeness_content(ctx: PageContext) -> html.Div:
+    state, lang = ctx.state, ctx.lang
+    # Last month: the last month that has ended, whatever year is on screen.
+    last_year, last_month = last_ended_month(ctx.today)
+    calls = {
+        str(year): partial(
+            queries.completeness, principal=ctx.principal, parent=state.district, year=year, today=ctx.today
+        )
+        for year in dict.fromkeys([state.year, last_year])
+        if year >= queries.EARLIEST_YEAR
+    }
+    results = gather(calls)
+    result = results[str(state.year)]
+    last = results.get(str(last_year))
+    summary = result.result
+    shown = worst_first(result.rows, MAX_GRID_ROWS)
+    rates = {r.code: f"{r.name} {format_percent(r.reporting_rate_pct, missing='—')}" for r in result.rows.itertuples()}
+    cells = result.cells[result.cells["code"].isin(shown["code"])]
+    order = {code: i for i, code in enumerate(shown["code"])}
+    cells = cells.assign(label=cells["code"].map(rates), order=cells["code"].map(order)).sort_values(["order", "month"])
+    grid = figures.completeness_grid(cells, status_labels=status_labels(lang), lang=lang)
+
+    if last is not None:
+        missing = last.cells[(last.cells["month"] == last_month) & (last.cells["status"] == "missing")]
+    else:
+        missing = result.cells.head(0)
+    missing_title = f"{t('completeness.missing_last_month', lang)}（{format_month(last_year, last_month, lang)}）"
+    missing_list = (
+        html.Ul([html.Li(f"{r.name} {r.code}") for r in missing.itertuples()], className="missing-list")
+        if not missing.empty
+        else html.P(t("completeness.none_missing", lang))
+    )
+    note = []
+    if len(shown) < len(result.rows):
+        note.append(
+            html.P(t("completeness.top_rows", lang, shown=len(shown), total=len(result.rows)), className="hint")
+        )
+    legend = html.Div(
+        [
+            html.Span([html.I(style={"background": figures.STATUS_COLOURS[key]}), label])
+            for key, label in status_labels(lang).items()
+        ],
+        className="legend",
+    )
+    cards = html.Div(
+        [
+            _figure_card(
+                t("completeness.rate", lang), format_percent(summary.reporting_rate_pct), ids.COMPLETENESS_RATE
+            ),
+            _figure_card(t("completeness.on_time_rate", lang), format_percent(summary.on_time_rate_pct)),
+            _figure_card(t("completeness.submitted", lang), str(summary.submitted)),
+            _figure_card(t("completeness.late", lang), str(summary.late)),
+            _figure_card(t("completeness.missing", lang), str(summary.missing)),
+        ],
+        className="summary",
+    )
+    return html.Div(
+        [
+            page_header(
+                f"{ctx.scope_name()} · {t('completeness.heading', lang)}",
+                scope_name=ctx.scope_name(),
+                year=state.year,
+                lang=lang,
+                today=ctx.today,
+                generated=ctx.generated,
+            ),
+            cards,
+            section(
+                missing_title,
+                html.Div(missing_list, id=ids.MISSING_LIST),
+            ),
+            section(
+                t("completeness.heading", lang),
+                html.P(t("completeness.deadline", lang, day=summary.deadline_day), className="hint"),
+                legend,
+                *note,
+                graph(ids.COMPLETENESS_GRAPH, grid),
+            ),
+        ]
+    )
+
+
+def _figure_card(label: str, value: str, value_id: str | None = None) -> html.Div:
+    extra: dict[str, Any] = {"id": value_id} if value_id else {}
+    return html.Div(
+        [html.Div(label, className="kpi-name"), html.Div(value, className="kpi-value", **extra)], className="kpi-card"
+    )

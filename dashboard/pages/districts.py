@@ -1,0 +1,195 @@
+"""Districts compared: the children of the chosen area ranked for one indicator (with the area's
+average), a district × indicator heat map of the change against last year, and a point map at the
+districts' centroids. Clicking a district (bar, point, heat-map row or table link) opens its Overview.
+
+``/dashboard/districts?district=500000&year=2020&indicator=penalty.fines_yuan&measure=change``
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from dashboard import figures, ids, queries
+from dashboard.components import (
+    controls,
+    district_control,
+    graph,
+    indicator_control,
+    measure_control,
+    notice,
+    page_header,
+    section,
+    year_control,
+)
+from dashboard.data import gather
+from dashboard.formatting import format_amount, format_percent, format_signed_percent
+from dashboard.i18n import t
+from dashboard.page import PageContext, render
+from dashboard.state import merge_search
+
+dash.register_page(
+    __name__, path="/districts", name="区划对比 Districts", title="区划对比 Districts · 应急管理执法统计", order=1
+)
+
+
+def layout(**query: str) -> html.Div:
+    return render(query, controls=districts_controls, content=districts_content, class_name="page-districts")
+
+
+def districts_controls(ctx: PageContext) -> html.Div:
+    return controls(
+        district_control(ctx.districts, state=ctx.state, include_country=ctx.country_wide, lang=ctx.lang),
+        year_control(ctx.years, state=ctx.state, lang=ctx.lang),
+        indicator_control(ctx.catalogue, value=ctx.indicator(), lang=ctx.lang),
+        measure_control(value=ctx.state.measure, lang=ctx.lang),
+    )
+
+
+def districts_content(ctx: PageContext) -> html.Div:
+    state, lang = ctx.state, ctx.lang
+    parent = state.district
+    header = page_header(
+        f"{ctx.scope_name()} · {t('districts.heading', lang)}",
+        scope_name=ctx.scope_name(),
+        year=state.year,
+        lang=lang,
+        today=ctx.today,
+        generated=ctx.generated,
+    )
+    if parent is not None and parent in ctx.districts.index and ctx.districts.at[parent, "level"] == "county":
+        return html.Div([header, notice(t("county_has_no_children", lang))])
+    indicator = ctx.indicator()
+    unit = ctx.indicator_unit(indicator)
+    name = ctx.indicator_name(indicator)
+    good = int(ctx.catalogue.at[indicator, "good_direction"])
+    level = queries.children_level(ctx.session, principal=ctx.principal, parent=parent)
+    # One ranking per indicator (the chosen one and the heat map's), side by side.
+    wanted = dict.fromkeys([indicator, *queries.HEADLINE])
+    rankings = gather(
+        {
+            code: partial(
+                queries.ranking,
+                principal=ctx.principal,
+                parent=parent,
+                year=state.year,
+                indicator=code,
+                level=level,
+                today=ctx.today,
+            )
+            for code in wanted
+        }
+    )
+    rows = rankings[indicator].rows
+    percent = state.measure == "change"
+    values = rows.assign(value=rows["change_pct"] if percent else rows["total"])
+    average = values["value"].mean() if values["value"].notna().any() else None
+    ranking_fig = figures.ranking_chart(
+        values[["code", "name", "value"]],
+        unit=unit,
+        lang=lang,
+        average=None if average is None else float(average),
+        average_label=t("districts.average", lang),
+        percent=percent,
+        good_direction=good,
+    )
+    # The map always shows the totals: a point's size is an amount, not a change.
+    located = rows.assign(value=rows["total"]).merge(
+        ctx.districts[["longitude", "latitude"]], left_on="code", right_index=True, how="left"
+    )
+    map_fig = figures.district_map(
+        located[["code", "name", "longitude", "latitude", "value"]], unit=unit, lang=lang, value_label=name
+    )
+    matrix = queries.change_matrix({code: rankings[code] for code in queries.HEADLINE})
+    heatmap = figures.change_heatmap(
+        matrix,
+        indicator_labels={code: ctx.indicator_name(code) for code in queries.HEADLINE},
+        good_direction={code: int(ctx.catalogue.at[code, "good_direction"]) for code in queries.HEADLINE},
+        lang=lang,
+    )
+    measure = t("measure.change", lang) if percent else t("measure.total", lang)
+    return html.Div(
+        [
+            header,
+            dcc.Location(id=ids.DRILL_LOCATION, refresh="callback-nav"),
+            html.P(t("districts.click_hint", lang), className="hint no-print"),
+            html.Div(
+                [
+                    section(
+                        f"{t('districts.ranking', lang)} · {name} · {measure}",
+                        graph(ids.RANKING_GRAPH, ranking_fig),
+                    ),
+                    section(f"{t('districts.map', lang)} · {name}", graph(ids.MAP_GRAPH, map_fig)),
+                ],
+                className="two-columns",
+            ),
+            section(t("districts.heatmap", lang), graph(ids.HEATMAP_GRAPH, heatmap)),
+            section(f"{t('districts.ranking', lang)} · {name}", ranking_table(rows, ctx=ctx, unit=unit)),
+        ]
+    )
+
+
+def ranking_table(rows: pd.DataFrame, *, ctx: PageContext, unit: str) -> html.Table:
+    """The ranking as a table: readable in print, and each name a link to that district's Overview."""
+    lang = ctx.lang
+    head = html.Tr(
+        [
+            html.Th(t(key, lang))
+            for key in (
+                "districts.rank",
+                "districts.name",
+                "districts.total",
+                "districts.share",
+                "districts.change",
+                "districts.completeness",
+            )
+        ]
+    )
+    body = []
+    for r in rows.itertuples():
+        href = dash.get_relative_path("/") + ctx.state.query(district=r.code, measure="total")
+        body.append(
+            html.Tr(
+                [
+                    html.Td("" if pd.isna(r.rank) else str(int(r.rank))),
+                    html.Td(dcc.Link(f"{r.name}", href=href)),
+                    html.Td(format_amount(r.total, unit, lang, missing=t("not_reported", lang))),
+                    html.Td(format_percent(r.share_pct)),
+                    html.Td(format_signed_percent(r.change_pct, missing="")),
+                    html.Td(format_percent(r.completeness_pct)),
+                ]
+            )
+        )
+    return html.Table([html.Thead(head), html.Tbody(body)], id=ids.RANKING_TABLE, className="data-table")
+
+
+def clicked_code(click: dict[str, Any] | None) -> str | None:
+    """The district code a click on a bar, a point or a heat-map cell carries."""
+    if not click or not click.get("points"):
+        return None
+    data = click["points"][0].get("customdata")
+    if isinstance(data, list):
+        data = data[0] if data else None
+    return str(data) if data else None
+
+
+@dash.callback(
+    Output(ids.DRILL_LOCATION, "href"),
+    Input(ids.RANKING_GRAPH, "clickData"),
+    Input(ids.MAP_GRAPH, "clickData"),
+    Input(ids.HEATMAP_GRAPH, "clickData"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def drill_down(ranking: Any, points: Any, heat: Any, search: str | None) -> Any:
+    """A click on a district opens its Overview (same year, indicator and language)."""
+    trigger = dash.ctx.triggered_id
+    click = {ids.RANKING_GRAPH: ranking, ids.MAP_GRAPH: points, ids.HEATMAP_GRAPH: heat}.get(str(trigger))
+    code = clicked_code(click)
+    if code is None:
+        return dash.no_update
+    return dash.get_relative_path("/") + merge_search(search, {"district": code, "measure": None})

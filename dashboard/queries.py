@@ -1,0 +1,340 @@
+"""Thin adapters over the statistics query layer (``app.stats.queries``): its pydantic results as DataFrames.
+
+No SQL here: every figure comes from the same functions the API and the report generator use, and
+those check the caller's scope. "Not reported" stays ``None``/NaN all the way to the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from app.auth.scope import Principal
+from app.districts.models import DistrictLevel
+from app.indicators import service as indicator_service
+from app.stats import queries as stats
+from app.stats.schemas import CompletenessOut, DistrictRef, RankingOut, RatiosOut, TotalsOut
+
+# The KPI cards of the Overview, in the order leaders read them.
+HEADLINE: tuple[str, ...] = (
+    "double_random.inspections",
+    "inspection.enterprises",
+    "inspection.hazards_found",
+    "penalty.cases",
+    "penalty.fines_yuan",
+    "case_review.meetings",
+    "drill.drills",
+    "training.trainees",
+    "accident.deaths",
+)
+DEFAULT_INDICATOR = "inspection.enterprises"
+EARLIEST_YEAR = stats.EARLIEST_MONTH.year
+# The Overview's sparklines and trend share one window of years ending at the chosen year: the query
+# layer answers one year per call (a few hundred milliseconds for a large province on the national
+# data), so every year shown costs a call. With a multi-year call in the query layer this can be 10.
+OVERVIEW_YEARS = 5
+# The Data page pivots values into a grid in the browser; beyond this many values, narrow the area.
+MAX_GRID_VALUES = 150_000
+LISTED_LEVELS = (DistrictLevel.province, DistrictLevel.city, DistrictLevel.county)
+
+TOTAL_COLUMNS = [
+    "year",
+    "code",
+    "total",
+    "previous_total",
+    "comparable_total",
+    "change_pct",
+    "months_reported",
+    "months_expected",
+    "months_compared",
+]
+
+
+def catalogue(session: Session) -> pd.DataFrame:
+    """The indicator catalogue, indexed by code, in catalogue order (with ``good_direction``)."""
+    rows = [vars(info) for info in indicator_service.get_all(session).values()]
+    return pd.DataFrame(rows).set_index("code", drop=False)
+
+
+def readable_districts(session: Session, *, principal: Principal) -> pd.DataFrame:
+    """Every province, city and county-level district whose figures the caller may read, in code
+    order (which is tree order: GB/T 2260 codes nest by prefix), indexed by code."""
+    rows = [
+        r for r in stats.list_districts(session, principal=principal) if r["readable"] and r["level"] in LISTED_LEVELS
+    ]
+    frame = pd.DataFrame(rows, columns=["code", "name", "level", "parent_code", "longitude", "latitude", "readable"])
+    frame["level"] = frame["level"].map(lambda level: DistrictLevel(level).value)
+    return frame.set_index("code", drop=False)
+
+
+def check_readable(session: Session, *, principal: Principal, code: str) -> None:
+    """404 for an unknown district, 403 for one outside the caller's scope (the query layer's errors)."""
+    stats.readable_district(session, principal=principal, code=code)
+
+
+def district_family(session: Session, *, principal: Principal, code: str) -> dict[str, Any]:
+    """A district with its parents and direct children (public names; ``readable`` per row)."""
+    return stats.district_family(session, principal=principal, code=code)
+
+
+# ----------------------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True)
+class YearlyTotals:
+    """``annual_totals`` of one district over several years, flattened."""
+
+    district: DistrictRef
+    districts_counted: int
+    totals: pd.DataFrame  # one row per (year, indicator): TOTAL_COLUMNS
+
+
+def totals_frame(totals: TotalsOut) -> pd.DataFrame:
+    """One ``annual_totals`` result as rows of TOTAL_COLUMNS."""
+    return pd.DataFrame(
+        [
+            {
+                "year": totals.year,
+                "code": i.code,
+                "total": i.total,
+                "previous_total": i.previous_total,
+                "comparable_total": i.comparable_total,
+                "change_pct": i.change_pct,
+                "months_reported": i.months_reported,
+                "months_expected": i.months_expected,
+                "months_compared": i.months_compared,
+            }
+            for i in totals.indicators
+        ],
+        columns=TOTAL_COLUMNS,
+    )
+
+
+def ratios_frame(ratios: RatiosOut) -> pd.DataFrame:
+    """The derived ratios (公开率, 整改率, 平均罚款) of one year as rows."""
+    return pd.DataFrame(
+        [
+            {
+                "year": ratios.year,
+                "code": r.code.value,
+                "name_zh": r.name_zh,
+                "name_en": r.name_en,
+                "unit": r.unit,
+                "value": r.value,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "months_compared": r.months_compared,
+            }
+            for r in ratios.ratios
+        ],
+        columns=["year", "code", "name_zh", "name_en", "unit", "value", "numerator", "denominator", "months_compared"],
+    )
+
+
+def overview_years(year: int) -> list[int]:
+    """The years of the Overview's sparklines and trend: ``OVERVIEW_YEARS`` up to the chosen year."""
+    return list(range(max(EARLIEST_YEAR, year - OVERVIEW_YEARS + 1), year + 1))
+
+
+def annual_totals(session: Session, *, principal: Principal, district: str, year: int, today: dt.date) -> TotalsOut:
+    """One year's totals and year on year of ``district`` (the query layer's result)."""
+    return stats.annual_totals(session, principal=principal, district=district, year=year, today=today)
+
+
+def derived_ratios(session: Session, *, principal: Principal, district: str, year: int, today: dt.date) -> pd.DataFrame:
+    """公开率, 整改率 and 平均罚款 of ``district`` in ``year``: year, code, name_zh, name_en, unit, value, …"""
+    return ratios_frame(stats.derived_ratios(session, principal=principal, district=district, year=year, today=today))
+
+
+def combine_years(results: Iterable[TotalsOut]) -> YearlyTotals:
+    """``annual_totals`` of one district for several years as two long frames (years in order).
+
+    The query layer has no multi-year call yet, so a page asks for each year (side by side, see
+    ``dashboard.data.gather``) and combines them here."""
+    ordered = sorted(results, key=lambda r: r.year)
+    return YearlyTotals(
+        district=ordered[-1].district,
+        districts_counted=ordered[-1].districts_counted,
+        totals=pd.concat([totals_frame(r) for r in ordered], ignore_index=True),
+    )
+
+
+def monthly_compare(
+    session: Session, *, principal: Principal, district: str, year: int, indicator: str, today: dt.date
+) -> pd.DataFrame:
+    """Twelve rows (month 1 … 12): ``this_year`` and ``last_year`` (NaN where nothing was reported),
+    and how many districts reported each month of this year out of how many were expected."""
+    series = stats.monthly_series(
+        session,
+        principal=principal,
+        district=district,
+        year=year,
+        indicator=indicator,
+        compare_previous=True,
+        today=today,
+    )
+    previous = series.previous or []
+    return pd.DataFrame(
+        {
+            "month": list(range(1, 13)),
+            "this_year": [p.value for p in series.months],
+            "last_year": [p.value for p in previous] if previous else [None] * 12,
+            "reported": [p.districts_reported for p in series.months],
+            "expected": [p.districts_expected for p in series.months],
+        }
+    ).astype({"this_year": "float64", "last_year": "float64"})
+
+
+# ----------------------------------------------------------------------------- districts
+
+
+@dataclass(frozen=True)
+class Ranking:
+    parent: DistrictRef | None
+    level: str | None  # "county" when the ranking lists every county-level district under the parent
+    total: float | None
+    scope_limited: bool
+    rows: pd.DataFrame  # code, name, level, total, share_pct, rank, change_pct, months_*, completeness_pct
+
+
+RANKING_COLUMNS = [
+    "code",
+    "name",
+    "level",
+    "total",
+    "share_pct",
+    "rank",
+    "previous_total",
+    "comparable_total",
+    "change_pct",
+    "months_reported",
+    "months_expected",
+    "completeness_pct",
+]
+
+
+def ranking_frame(result: RankingOut) -> Ranking:
+    rows = pd.DataFrame(
+        [{**r.model_dump(), "level": DistrictLevel(r.level).value} for r in result.rows], columns=RANKING_COLUMNS
+    )
+    for column in ("total", "share_pct", "change_pct", "completeness_pct", "rank"):
+        rows[column] = rows[column].astype("float64")
+    return Ranking(
+        parent=result.parent,
+        level=result.level.value if result.level else None,
+        total=result.total,
+        scope_limited=result.scope_limited,
+        rows=rows,
+    )
+
+
+def children_level(session: Session, *, principal: Principal, parent: str | None) -> DistrictLevel | None:
+    """Which rows a comparison of ``parent`` lists: its children, or — for a county-level district's
+    parent with a single child, like Tianjin's one 市辖区 — every county-level district under it."""
+    if parent is None:
+        return None
+    family = stats.district_family(session, principal=principal, code=parent)
+    children = [c for c in family["children"] if c["readable"] and c["level"] in LISTED_LEVELS]
+    return DistrictLevel.county if len(children) <= 1 else None
+
+
+def ranking(
+    session: Session,
+    *,
+    principal: Principal,
+    parent: str | None,
+    year: int,
+    indicator: str,
+    level: DistrictLevel | None,
+    today: dt.date,
+) -> Ranking:
+    """The rows under ``parent`` ranked by their total of ``indicator`` in ``year``."""
+    result = stats.district_ranking(
+        session, principal=principal, year=year, indicator=indicator, parent=parent, level=level, today=today
+    )
+    return ranking_frame(result)
+
+
+def change_matrix(rankings: Mapping[str, Ranking]) -> pd.DataFrame:
+    """Long rows (code, name, indicator, change_pct, total) for the district × indicator heat map,
+    from one ranking per indicator (keyed by indicator code, in the order the columns should take)."""
+    frames = [
+        ranking.rows.assign(indicator=code)[["code", "name", "indicator", "change_pct", "total"]]
+        for code, ranking in rankings.items()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- completeness
+
+
+@dataclass(frozen=True)
+class Completeness:
+    result: CompletenessOut
+    cells: pd.DataFrame  # code, name, month (1 … 12), status ("submitted" | "late" | "missing" | None)
+    rows: pd.DataFrame  # code, name, submitted, late, missing, expected, reporting_rate_pct, on_time_rate_pct
+
+
+def completeness(
+    session: Session, *, principal: Principal, parent: str | None, year: int, today: dt.date
+) -> Completeness:
+    result = stats.completeness(session, principal=principal, year=year, parent=parent, today=today)
+    cells = pd.DataFrame(
+        [
+            {"code": r.code, "name": r.name, "month": m, "status": status.value if status else None}
+            for r in result.rows
+            for m, status in enumerate(r.months, start=1)
+        ],
+        columns=["code", "name", "month", "status"],
+    )
+    rows = pd.DataFrame(
+        [r.model_dump(exclude={"months"}) for r in result.rows],
+        columns=["code", "name", "submitted", "late", "missing", "expected", "reporting_rate_pct", "on_time_rate_pct"],
+    )
+    return Completeness(result=result, cells=cells, rows=rows)
+
+
+# ----------------------------------------------------------------------------- raw values
+
+
+def count_values(session: Session, *, principal: Principal, district: str | None, year: int, today: dt.date) -> int:
+    page = stats.values_page(
+        session,
+        principal=principal,
+        district=district,
+        year=year,
+        indicator=None,
+        page=1,
+        page_size=1,
+        today=today,
+    )
+    return page.total
+
+
+def monthly_values(
+    session: Session, *, principal: Principal, district: str | None, year: int, today: dt.date
+) -> pd.DataFrame:
+    """The raw monthly values under ``district`` in ``year``, one row per district-month and one
+    column per indicator code (NaN where not reported), plus district, district_name and month."""
+    stats.check_values_request(session, principal=principal, district=district, year=year, indicator=None, today=today)
+    stmt = stats.values_query(principal=principal, district=district, year=year, indicator=None, lang="zh")
+    long = pd.DataFrame(
+        [
+            (r.district, r.district_name, stats.month_label(r.month), r.indicator, r.value)
+            for r in session.execute(stmt)
+        ],
+        columns=["district", "district_name", "month", "indicator", "value"],
+    )
+    if long.empty:
+        return pd.DataFrame(columns=["district", "district_name", "month"])
+    long["value"] = long["value"].astype("float64")
+    wide = long.pivot_table(
+        index=["district", "district_name", "month"], columns="indicator", values="value", aggfunc="first"
+    )
+    wide.columns.name = None
+    return wide.reset_index()

@@ -1,0 +1,218 @@
+"""The national data set: every county-level district of the mainland, N years of synthetic months.
+
+For scale tests and benchmarks (``python -m app seed national --years 10``: about 2,850 districts,
+7.5 million values). Figures come from the same generator as the demo (seed/synthetic.py) with the
+same seeds, and the two reports' figures are pinned the same way, so a district's months are the
+same whichever seed wrote them. Months a district already has (from the demo seed or an upload)
+are left alone, so the command can run on a seeded database and can resume after an interruption.
+
+Bulk speed: rows are written with PostgreSQL's COPY, or with large ``executemany`` batches on
+SQLite, one transaction per batch of districts, indexes as they are; (VACUUM) ANALYZE at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from app.core.db import Database, utcnow
+from app.districts.models import District, DistrictLevel
+from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
+from app.values.models import MonthlyValue, MonthReport
+from seed.loader import SeedStats, _report_months, last_full_month, load_districts, progress_bar
+from seed.report_figures import REPORT_YEARS, SIZE_OVERRIDES, SYNTHETIC_YEAR_TOTALS
+from seed.spread import spread_total
+from seed.synthetic import SEASON, generate_year
+
+# Taiwan, Hong Kong and Macau are in GB/T 2260 but report to no bureau of this system.
+EXCLUDED_PREFIXES = ("71", "81", "82")
+DISTRICTS_PER_BATCH = 100
+VALUE_COLUMNS = ("district_code", "month", "indicator_code", "value", "source", "submission_id", "updated_at")
+REPORT_COLUMNS = ("district_code", "month", "first_submitted_at", "last_submitted_at", "last_submission_id", "source")
+
+
+@dataclass
+class NationalStats:
+    districts: int = 0
+    values_created: int = 0
+    months_created: int = 0
+    months_skipped: int = 0
+    first_month: dt.date | None = None
+    last_month: dt.date | None = None
+
+
+def national_counties(session: Session, prefixes: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(code, name) of every county-level district to fill, in code order."""
+    stmt = select(District.code, District.name).where(District.level == DistrictLevel.county).order_by(District.code)
+    rows = [(c, n) for c, n in session.execute(stmt) if not c.startswith(EXCLUDED_PREFIXES)]
+    if prefixes:
+        rows = [(c, n) for c, n in rows if c.startswith(tuple(prefixes))]
+    return rows
+
+
+def district_months(
+    code: str, name: str, first_year: int, last: dt.date
+) -> Iterable[tuple[dt.date, dt.datetime, DataSource, dict[str, tuple[float, DataSource]]]]:
+    """(month, first submitted at, the month's source, indicator → (value, source)) of one district,
+    as the demo seed makes them: report figures pinned, the rest from ``generate_year``, same seeds."""
+    reports = {r.year: r for r in REPORT_YEARS if r.district == code}
+    for year in range(first_year, last.year + 1):
+        months = [m for m in range(1, 13) if dt.date(year, m, 1) <= last]
+        report = reports.get(year)
+        fixed: dict[str, list[float]] = _report_months(report, months) if report else {}
+        for ind, total in SYNTHETIC_YEAR_TOTALS.get((code, year), {}).items():
+            fixed[ind] = [float(x) for x in spread_total(total, [SEASON[m - 1] for m in months])]
+        synth = generate_year(
+            code, name, year, months, size=SIZE_OVERRIDES.get(code), fixed=fixed, never_missing=bool(report)
+        )
+        from_report = set(report.totals) if report else set()
+        for month, values in synth.values.items():
+            yield (
+                dt.date(year, month, 1),
+                synth.submitted_at[month],
+                DataSource.report if report else DataSource.synthetic,
+                {
+                    ind: (v, DataSource.report if ind in from_report else DataSource.synthetic)
+                    for ind, v in values.items()
+                },
+            )
+
+
+class _Writer:
+    """Appends rows to monthly_values and month_reports the fastest way the database offers."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+        if not self.postgres:
+            # SQLite stores dates and datetimes as text; format them exactly as SQLAlchemy does.
+            date_type = MonthlyValue.__table__.c.month.type
+            time_type = MonthlyValue.__table__.c.updated_at.type
+            self._date = date_type.bind_processor(conn.dialect) or (lambda v: v)
+            self._time = time_type.bind_processor(conn.dialect) or (lambda v: v)
+
+    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            raw = self.conn.connection.driver_connection
+            assert raw is not None
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in columns)
+        self.conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def date(self, value: dt.date) -> Any:
+        return value if self.postgres else self._date(value)
+
+    def time(self, value: dt.datetime) -> Any:
+        return value if self.postgres else self._time(value)
+
+
+def _existing_months(conn: Connection, codes: Sequence[str]) -> set[tuple[str, dt.date]]:
+    """District-months that already hold a value or a report: never overwritten here."""
+    have: set[tuple[str, dt.date]] = set()
+    for table in (MonthReport.__table__, MonthlyValue.__table__):
+        rows = conn.execute(
+            select(table.c.district_code, table.c.month).where(table.c.district_code.in_(codes)).distinct()
+        )
+        have.update((c, m) for c, m in rows)
+    return have
+
+
+def _submission(conn: Connection, source: DataSource) -> int:
+    note = "种子数据：全国合成数据" if source == DataSource.synthetic else "种子数据：年度报告数字（全国数据集）"
+    result = conn.execute(
+        insert(Submission).values(
+            created_at=utcnow(),
+            source_format=SourceFormat.seed,
+            source=source,
+            status=SubmissionStatus.applied,
+            rows=0,
+            created=0,
+            updated=0,
+            unchanged=0,
+            removed=0,
+            error_count=0,
+            warning_count=0,
+            note=note,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def seed_national(
+    database: Database,
+    *,
+    years: int = 10,
+    today: dt.date | None = None,
+    console: Console | None = None,
+    prefixes: Sequence[str] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> NationalStats:
+    """Fill ``years`` calendar years up to the last full month for every county-level district
+    (or those under ``prefixes``); returns what was written."""
+    if years < 1:
+        raise ValueError("years must be at least 1")
+    last = last_full_month(today or dt.date.today())
+    first_year = last.year - years + 1
+    stats = NationalStats(first_month=dt.date(first_year, 1, 1), last_month=last)
+    with database.session() as session:
+        load_districts(session, SeedStats())
+    with database.session() as session:
+        counties = national_counties(session, prefixes)
+    stats.districts = len(counties)
+    with database.engine.begin() as conn:
+        subs = {source: _submission(conn, source) for source in (DataSource.synthetic, DataSource.report)}
+    now = utcnow()
+    with progress_bar(console, "载入全国数据 Seeding national data", len(counties)) as advance:
+        for start in range(0, len(counties), DISTRICTS_PER_BATCH):
+            batch = counties[start : start + DISTRICTS_PER_BATCH]
+            with database.engine.begin() as conn:
+                writer = _Writer(conn)
+                have = _existing_months(conn, [c for c, _ in batch])
+                values: list[tuple[Any, ...]] = []
+                reports: list[tuple[Any, ...]] = []
+                stamp = writer.time(now)
+                for code, name in batch:
+                    for month, submitted_at, month_source, figures in district_months(code, name, first_year, last):
+                        if (code, month) in have:
+                            stats.months_skipped += 1
+                            continue
+                        day = writer.date(month)
+                        for ind, (value, source) in figures.items():
+                            values.append((code, day, ind, value, source.value, subs[source], stamp))
+                        at = writer.time(submitted_at)
+                        reports.append((code, day, at, at, subs[month_source], month_source.value))
+                writer.write("monthly_values", VALUE_COLUMNS, values)
+                writer.write("month_reports", REPORT_COLUMNS, reports)
+                stats.values_created += len(values)
+                stats.months_created += len(reports)
+            advance(len(batch))
+            if on_batch is not None:
+                on_batch(start + len(batch))
+    with database.engine.begin() as conn:
+        for sub_id in subs.values():
+            count = conn.scalar(
+                select(func.count()).select_from(MonthlyValue.__table__).where(MonthlyValue.submission_id == sub_id)
+            )
+            conn.execute(
+                update(Submission).where(Submission.id == sub_id).values(rows=int(count or 0), created=int(count or 0))
+            )
+    # Fresh statistics, so that the planners know the tables' new sizes; on PostgreSQL VACUUM also
+    # marks the new pages all-visible, which index-only scans need.
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE monthly_values" if conn.dialect.name == "postgresql" else "ANALYZE"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("VACUUM ANALYZE month_reports"))
+    return stats

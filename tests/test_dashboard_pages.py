@@ -1,0 +1,201 @@
+"""The dashboard's pages drawn in-process (SQLite and PostgreSQL), through Dash's own callback
+endpoint, as a signed-in user: what each page says, within the user's scope, in both languages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import SEED_TODAY, create_user
+
+PASSWORD = "dashboard-pass-2021"
+
+
+def sign_in(
+    client: TestClient, session: Session, *, scope: tuple[str, ...] = ("120000",), role: str = "viewer"
+) -> None:
+    user = create_user(session, role=role, districts=scope, password=PASSWORD)
+    r = client.post("/dashboard/login", data={"username": user.name, "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+@pytest.fixture(autouse=True)
+def seed_today(api: FastAPI) -> Iterator[None]:
+    """The dashboard's "today" is the seed's, so that the months that have ended do not move."""
+    server = api.state.dash.server
+    server.config["TODAY"] = SEED_TODAY
+    yield
+    server.config.pop("TODAY", None)
+
+
+def render(client: TestClient, path: str, search: str = "") -> dict[str, Any]:
+    """What Dash pages' content callback returns for ``path`` + ``search`` (as the browser asks)."""
+    body = {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
+    }
+    r = client.post("/dashboard/_dash-update-component", json=body)
+    assert r.status_code == 200, r.text[:2000]
+    return r.json()
+
+
+def texts(node: Any) -> list[str]:
+    """Every string shown in a component tree (children only, not figures or properties)."""
+    out: list[str] = []
+    if isinstance(node, str):
+        out.append(node)
+    elif isinstance(node, list):
+        for item in node:
+            out += texts(item)
+    elif isinstance(node, dict):
+        if "props" in node:
+            out += texts(node["props"].get("children"))
+        else:
+            for value in node.values():
+                out += texts(value)
+    return out
+
+
+def find(node: Any, component_id: str) -> dict[str, Any] | None:
+    if isinstance(node, list):
+        for item in node:
+            if (hit := find(item, component_id)) is not None:
+                return hit
+    elif isinstance(node, dict):
+        props = node.get("props")
+        if props is not None:
+            if props.get("id") == component_id:
+                return node
+            return find(props.get("children"), component_id)
+        for value in node.values():
+            if (hit := find(value, component_id)) is not None:
+                return hit
+    return None
+
+
+def shown(node: dict[str, Any] | None) -> str:
+    assert node is not None
+    return "".join(texts(node))
+
+
+def test_overview_of_hedong_2021_shows_the_report_figures(client: TestClient, session: Session) -> None:
+    sign_in(client, session)
+    page = render(client, "/dashboard/", "?district=120102&year=2021")
+    content = page["response"]["_pages_content"]["children"]
+    assert shown(find(content, "kpi-double-random-inspections-value")) == "199件"
+    assert shown(find(content, "kpi-inspection-enterprises-value")) == "807家次"
+    assert "河东区" in shown(find(content, "page-heading"))
+    as_of = shown(find(content, "as-of"))
+    assert "范围：河东区（120102）" in as_of and "年度：2021年" in as_of and "数据截至：" in as_of
+    # Each card carries a 5-year sparkline and the change against the same months of last year.
+    card = find(content, "kpi-inspection-enterprises")
+    assert card is not None and "同比" in "".join(texts(card))
+    assert find(content, "monthly-graph") is not None and find(content, "trend-graph") is not None
+    ratios = "".join(texts(find(content, "ratios")))
+    assert "公开率" in ratios and "整改率" in ratios and "平均罚款" in ratios
+
+
+def test_overview_in_english(client: TestClient, session: Session) -> None:
+    sign_in(client, session)
+    page = render(client, "/dashboard/", "?district=120102&year=2021&lang=en")
+    content = page["response"]["_pages_content"]["children"]
+    assert shown(find(content, "kpi-inspection-enterprises-value")) == "807enterprise-visits"
+    assert "Enforcement overview 2021" in shown(find(content, "page-heading"))
+
+
+def test_not_reported_is_never_shown_as_zero(client: TestClient, session: Session) -> None:
+    # Beijing's districts have no demo months: every card says so instead of showing 0.
+    sign_in(client, session, scope=("110000",))
+    content = render(client, "/dashboard/", "?district=110101&year=2021")["response"]["_pages_content"]["children"]
+    value = shown(find(content, "kpi-inspection-enterprises-value"))
+    assert value == "未报送"
+    ratio = shown(find(content, "ratio-published-rate-value"))
+    assert ratio == "无可比数据"
+
+
+def test_a_district_outside_the_scope_is_refused_on_the_page(client: TestClient, session: Session) -> None:
+    sign_in(client, session)  # Tianjin
+    content = render(client, "/dashboard/", "?district=500112&year=2020")["response"]["_pages_content"]["children"]
+    error = shown(find(content, "page-error"))
+    assert "无权查看区划 500112" in error
+    assert find(content, "kpi-grid") is None
+    # The picker offers only what the user may read.
+    options = json.dumps(content, ensure_ascii=False)
+    assert "河东区 120102" in options and "渝北区" not in options
+
+
+def test_districts_page_ranks_the_counties_of_tianjin(client: TestClient, session: Session) -> None:
+    sign_in(client, session)
+    content = render(client, "/dashboard/districts", "?district=120000&year=2021")["response"]["_pages_content"][
+        "children"
+    ]
+    table = find(content, "ranking-table")
+    assert table is not None
+    names = texts(table)
+    # Tianjin has a single 市辖区, so the comparison lists its 16 county-level districts.
+    assert "河东区" in names and "和平区" in names and "807家次" in names
+    ranking = find(content, "ranking-graph")
+    assert ranking is not None
+    bars = ranking["props"]["figure"]["data"][0]
+    assert len(bars["y"]) == 16 and "120102" in bars["customdata"]
+    assert find(content, "heatmap-graph") is not None and find(content, "map-graph") is not None
+
+
+def test_completeness_page_lists_who_is_missing(client: TestClient, session: Session) -> None:
+    sign_in(client, session)
+    content = render(client, "/dashboard/completeness", "?district=120000&year=2026")["response"]["_pages_content"][
+        "children"
+    ]
+    assert shown(find(content, "completeness-rate")).endswith("%")
+    assert find(content, "missing-list") is not None
+    grid = find(content, "completeness-graph")
+    assert grid is not None and len(grid["props"]["figure"]["data"][0]["y"]) == 16
+
+
+def test_data_page_shows_the_months_of_the_scope(client: TestClient, session: Session) -> None:
+    sign_in(client, session)
+    content = render(client, "/dashboard/data", "?district=120102&year=2021")["response"]["_pages_content"]["children"]
+    grid = find(content, "values-grid")
+    assert grid is not None
+    rows = grid["props"]["rowData"]
+    assert len(rows) == 12 and {r["month"] for r in rows} == {f"2021-{m:02d}" for m in range(1, 13)}
+    assert sum(r["inspection__enterprises"] for r in rows) == 807
+
+
+def test_reports_page_links_the_generator_or_says_it_is_missing(client: TestClient, session: Session) -> None:
+    sign_in(client, session)
+    content = render(client, "/dashboard/reports", "?district=120102&year=2021")["response"]["_pages_content"][
+        "children"
+    ]
+    link = find(content, "report-docx")
+    assert link is not None
+    if "/api/v1/reports/annual" in client.get("/openapi.json").json()["paths"]:
+        assert link["props"]["href"] == "/api/v1/reports/annual?district=120102&year=2021&format=docx"
+    else:
+        assert "尚未上线" in json.dumps(content, ensure_ascii=False)
+
+
+def test_reports_page_says_when_the_generator_is_missing(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import data
+
+    monkeypatch.setattr(data, "api_route_exists", lambda _path: False)
+    sign_in(client, session)
+    content = render(client, "/dashboard/reports", "?district=120102&year=2021&lang=en")["response"]["_pages_content"][
+        "children"
+    ]
+    assert "not available yet" in shown(find(content, "report-status"))
+    link = find(content, "report-docx")
+    assert link is not None and link["props"]["href"] is None and link["props"]["aria-disabled"] == "true"

@@ -1,0 +1,170 @@
+"""Helpers of the upload tests: files made in memory (CSV in any encoding, XLSX with merges), uploads,
+and full dumps of the tables an upload may touch (to prove a rejected file changed nothing)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.submissions.models import Submission
+from app.values.models import Activity, MonthlyValue, MonthReport, ValueHistory
+
+LONG_HEADER = ("区划代码", "月份", "指标", "数值")
+UPLOADS = "/api/v1/uploads"
+# Beijing's districts carry no seed data: a clean slate for exact counts.
+CLEAN = "110101"
+CLEAN2 = "110102"
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A complete, consistent month (every cross-check passes).
+FULL_MONTH: dict[str, float] = {
+    "double_random.inspections": 17,
+    "double_random.published": 15,
+    "double_random.joint_inspections": 2,
+    "inspection.enterprises": 66,
+    "inspection.hazards_found": 40,
+    "inspection.hazards_rectified": 38,
+    "case_review.meetings": 2,
+    "case_review.cases": 5,
+    "penalty.cases": 4,
+    "penalty.fines_yuan": 125000.5,
+    "penalty.suspensions": 1,
+    "penalty.detentions": 0,
+    "drill.drills": 3,
+    "drill.participants": 300,
+    "training.sessions": 1,
+    "training.trainees": 24,
+    "training.exams": 1,
+    "training.examinees": 30,
+    "publicity.events": 4,
+    "publicity.audience": 1350,
+    "accident.count": 0,
+    "accident.deaths": 0,
+}
+
+
+def this_month() -> dt.date:
+    return dt.date.today().replace(day=1)
+
+
+def months_ago(n: int) -> dt.date:
+    first = this_month()
+    index = first.year * 12 + first.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def label(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def csv_bytes(
+    rows: Iterable[Sequence[Any]], header: Sequence[str] | None = LONG_HEADER, encoding: str = "utf-8"
+) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    if header is not None:
+        writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue().encode(encoding)
+
+
+def long_rows(district: str, month: dt.date | str, values: dict[str, Any]) -> list[tuple[Any, ...]]:
+    m = month if isinstance(month, str) else label(month)
+    return [(district, m, ind, v) for ind, v in values.items()]
+
+
+def xlsx_bytes(
+    sheets: dict[str, list[list[Any]]], merges: dict[str, list[str]] | None = None, formulas: bool = False
+) -> bytes:
+    """A workbook from rows of values; ``merges`` maps a sheet to ranges like "A2:A5"."""
+    wb = Workbook()
+    first = True
+    for title, rows in sheets.items():
+        ws = wb.active if first else wb.create_sheet()
+        assert ws is not None
+        first = False
+        ws.title = title
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    ws.cell(r, c, value)
+        for rng in (merges or {}).get(title, []):
+            ws.merge_cells(rng)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def upload(
+    client: TestClient,
+    headers: dict[str, str],
+    content: bytes,
+    name: str = "data.csv",
+    *,
+    dry_run: bool = False,
+    key: str | None = None,
+    content_type: str | None = None,
+) -> Any:
+    h = dict(headers)
+    if key is not None:
+        h["Idempotency-Key"] = key
+    ctype = content_type or (XLSX_TYPE if name.endswith(".xlsx") else CSV_TYPE)
+    params = {"dry_run": "true"} if dry_run else None
+    return client.post(UPLOADS, files={"file": (name, content, ctype)}, headers=h, params=params)
+
+
+def get_month(client: TestClient, headers: dict[str, str], district: str, month: dt.date | str) -> dict[str, Any]:
+    m = month if isinstance(month, str) else label(month)
+    r = client.get(f"/api/v1/districts/{district}/months/{m}", headers=headers)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table an upload writes, in a stable order (a byte-for-byte comparison)."""
+    session.flush()
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for model in (MonthlyValue, ValueHistory, Activity, MonthReport):
+        table = model.__table__  # type: ignore[attr-defined]
+        out[table.name] = [tuple(r) for r in session.execute(select(table).order_by(*table.primary_key.columns))]
+    return out
+
+
+def snapshot(session: Session) -> dict[str, Any]:
+    """A cheaper stand-in for ``dump``: per table the row count, highest id and a checksum, plus every
+    row of the two clean districts (the ones these tests write)."""
+    session.flush()
+    out: dict[str, Any] = {}
+    for model in (MonthlyValue, ValueHistory, Activity, MonthReport):
+        table = model.__table__  # type: ignore[attr-defined]
+        out[table.name] = session.execute(select(func.count(), func.max(table.c.id))).one()
+        district = table.c.district_code
+        out[f"{table.name}.clean"] = [
+            tuple(r)
+            for r in session.execute(
+                select(table).where(district.in_([CLEAN, CLEAN2])).order_by(*table.primary_key.columns)
+            )
+        ]
+    mv = MonthlyValue.__table__
+    out["monthly_values.sum"] = session.execute(select(func.sum(mv.c.value), func.max(mv.c.updated_at))).one()
+    return out
+
+
+def submissions_count(session: Session) -> int:
+    session.flush()
+    return len(session.scalars(select(Submission.id)).all())
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [e["code"] for e in body.get("errors", [])]
