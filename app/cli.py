@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Modules that register their own words; imported here, after COMMANDS exists.
     import app.auth.cli  # noqa: F401
     import app.reports.cli as _reports_cli  # noqa: F401
+    import app.values.cli as _values_cli  # noqa: F401
 
     parser = argparse.ArgumentParser(
         prog="python -m app", description="应急管理执法工作统计平台 / enforcement-activity metrics platform"

@@ -6,7 +6,7 @@ from app.districts.models import District, DistrictLevel
 from app.indicators.models import Indicator
 from app.reports.models import ReportEdition
 from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
-from app.values.models import Activity, ActivityKind, MonthlyValue, MonthReport, ValueHistory
+from app.values.models import Activity, ActivityKind, MonthlyValue, MonthReport, ValueHistory, YearlyValue
 
 __all__ = [
     "Activity",
@@ -28,4 +28,5 @@ __all__ = [
     "User",
     "UserDistrict",
     "ValueHistory",
+    "YearlyValue",
 ]

@@ -78,8 +78,9 @@ class View:
 def views(year: int, today: dt.date) -> list[View]:
     def overview(district: str) -> Callable[[Any], None]:
         def calls(session: Any) -> None:
-            for y in queries.overview_years(year):
-                queries.annual_totals(session, principal=SYSTEM, district=district, year=y, today=today)
+            queries.annual_totals(session, principal=SYSTEM, district=district, year=year, today=today)
+            years = queries.trend_years(year)
+            queries.yearly_totals(session, principal=SYSTEM, district=district, years=years, today=today)
             queries.monthly_compare(
                 session,
                 principal=SYSTEM,
@@ -95,10 +96,15 @@ def views(year: int, today: dt.date) -> list[View]:
     def districts(parent: str | None) -> Callable[[Any], None]:
         def calls(session: Any) -> None:
             level = queries.children_level(session, principal=SYSTEM, parent=parent)
-            for code in queries.HEADLINE:
-                queries.ranking(
-                    session, principal=SYSTEM, parent=parent, year=year, indicator=code, level=level, today=today
-                )
+            queries.rankings(
+                session,
+                principal=SYSTEM,
+                parent=parent,
+                year=year,
+                indicators=[queries.DEFAULT_INDICATOR, *queries.HEADLINE],
+                level=level,
+                today=today,
+            )
 
         return calls
 
@@ -322,13 +328,13 @@ def render(
         "",
         "What the numbers say: the dashboard's own work (figures, components, JSON) is the difference between",
         "the server time and the query layer's time; the rest is the query layer. An Overview asks it for",
-        "five `annual_totals` (one per year of the sparklines and the trend), one `monthly_series` and one",
-        "`derived_ratios`; the Districts page for one `district_ranking` per headline indicator (nine). On",
-        "PostgreSQL the page runs them side by side on up to four connections (`dashboard.data.gather`), so",
-        "its server time is below the query layer's sum; on SQLite one after another (side by side was",
-        "slower there: one process, the GIL, and each fresh connection's empty page cache). A multi-year",
-        "`annual_totals` and a several-indicator `district_ranking` in the query layer would cut the calls",
-        "to two or three per page.",
+        "one `annual_totals` (the cards' year on year), one `yearly_totals` (ten years for the trend and",
+        "the sparklines), one `monthly_series` and one `derived_ratios`; the Districts page for one",
+        "`district_rankings` of ten indicators (the chosen one and the heat map's nine). Totals and",
+        "rankings read the yearly summary `yearly_values` (twelve months per row, kept in step by every",
+        "writer and checked by tests/test_yearly_summary.py), so a province-year is a few thousand rows.",
+        "On PostgreSQL the Overview runs its calls side by side on up to four connections",
+        "(`dashboard.data.gather`); on SQLite one after another.",
         "",
     ]
     return "\n".join(lines)

@@ -34,10 +34,10 @@ HEADLINE: tuple[str, ...] = (
 )
 DEFAULT_INDICATOR = "inspection.enterprises"
 EARLIEST_YEAR = stats.EARLIEST_MONTH.year
-# The Overview's sparklines and trend share one window of years ending at the chosen year: the query
-# layer answers one year per call (a few hundred milliseconds for a large province on the national
-# data), so every year shown costs a call. With a multi-year call in the query layer this can be 10.
-OVERVIEW_YEARS = 5
+# The Overview's trend shows up to ten years ending at the chosen year, the KPI cards' sparklines
+# the last five of them; one query-layer call answers all of them (``yearly_totals``).
+TREND_YEARS = 10
+SPARK_YEARS = 5
 # The Data page pivots values into a grid in the browser; beyond this many values, narrow the area.
 MAX_GRID_VALUES = 150_000
 LISTED_LEVELS = (DistrictLevel.province, DistrictLevel.city, DistrictLevel.county)
@@ -85,15 +85,6 @@ def district_family(session: Session, *, principal: Principal, code: str) -> dic
 # ----------------------------------------------------------------------------- overview
 
 
-@dataclass(frozen=True)
-class YearlyTotals:
-    """``annual_totals`` of one district over several years, flattened."""
-
-    district: DistrictRef
-    districts_counted: int
-    totals: pd.DataFrame  # one row per (year, indicator): TOTAL_COLUMNS
-
-
 def totals_frame(totals: TotalsOut) -> pd.DataFrame:
     """One ``annual_totals`` result as rows of TOTAL_COLUMNS."""
     return pd.DataFrame(
@@ -136,9 +127,9 @@ def ratios_frame(ratios: RatiosOut) -> pd.DataFrame:
     )
 
 
-def overview_years(year: int) -> list[int]:
-    """The years of the Overview's sparklines and trend: ``OVERVIEW_YEARS`` up to the chosen year."""
-    return list(range(max(EARLIEST_YEAR, year - OVERVIEW_YEARS + 1), year + 1))
+def trend_years(year: int, count: int = TREND_YEARS) -> list[int]:
+    """The ``count`` years up to the chosen year (none before the earliest month data may have)."""
+    return list(range(max(EARLIEST_YEAR, year - count + 1), year + 1))
 
 
 def annual_totals(session: Session, *, principal: Principal, district: str, year: int, today: dt.date) -> TotalsOut:
@@ -151,17 +142,28 @@ def derived_ratios(session: Session, *, principal: Principal, district: str, yea
     return ratios_frame(stats.derived_ratios(session, principal=principal, district=district, year=year, today=today))
 
 
-def combine_years(results: Iterable[TotalsOut]) -> YearlyTotals:
-    """``annual_totals`` of one district for several years as two long frames (years in order).
-
-    The query layer has no multi-year call yet, so a page asks for each year (side by side, see
-    ``dashboard.data.gather``) and combines them here."""
-    ordered = sorted(results, key=lambda r: r.year)
-    return YearlyTotals(
-        district=ordered[-1].district,
-        districts_counted=ordered[-1].districts_counted,
-        totals=pd.concat([totals_frame(r) for r in ordered], ignore_index=True),
+def yearly_totals(
+    session: Session, *, principal: Principal, district: str, years: list[int], today: dt.date
+) -> pd.DataFrame:
+    """Each indicator's total in each of ``years`` (one call): year, code, total (NaN where nothing was
+    reported), months_reported, months_expected."""
+    result = stats.yearly_totals(
+        session, principal=principal, district=district, year_from=years[0], year_to=years[-1], today=today
     )
+    return pd.DataFrame(
+        [
+            {
+                "year": y.year,
+                "code": i.code,
+                "total": y.total,
+                "months_reported": y.months_reported,
+                "months_expected": y.months_expected,
+            }
+            for i in result.indicators
+            for y in i.years
+        ],
+        columns=["year", "code", "total", "months_reported", "months_expected"],
+    ).astype({"total": "float64"})
 
 
 def monthly_compare(
@@ -243,21 +245,21 @@ def children_level(session: Session, *, principal: Principal, parent: str | None
     return DistrictLevel.county if len(children) <= 1 else None
 
 
-def ranking(
+def rankings(
     session: Session,
     *,
     principal: Principal,
     parent: str | None,
     year: int,
-    indicator: str,
+    indicators: Iterable[str],
     level: DistrictLevel | None,
     today: dt.date,
-) -> Ranking:
-    """The rows under ``parent`` ranked by their total of ``indicator`` in ``year``."""
-    result = stats.district_ranking(
-        session, principal=principal, year=year, indicator=indicator, parent=parent, level=level, today=today
+) -> dict[str, Ranking]:
+    """The rows under ``parent`` ranked by their total of each of ``indicators`` in ``year`` (one call)."""
+    results = stats.district_rankings(
+        session, principal=principal, year=year, indicators=list(indicators), parent=parent, level=level, today=today
     )
-    return ranking_frame(result)
+    return {code: ranking_frame(result) for code, result in results.items()}
 
 
 def change_matrix(rankings: Mapping[str, Ranking]) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.core.db import Database, utcnow
 from app.districts.models import District, DistrictLevel
 from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
+from app.values import yearly
 from app.values.models import Activity, ActivityKind, MonthlyValue, MonthReport
 from seed.report_figures import REPORT_YEARS, SIZE_OVERRIDES, SYNTHETIC_YEAR_TOTALS, ReportYear
 from seed.spread import spread_total
@@ -267,6 +268,8 @@ def write_district(session: Session, code: str, name: str, last: dt.date, subs: 
         session.execute(insert(MonthlyValue), chunk)
     if updates:
         session.execute(update(MonthlyValue), updates)
+    if inserts or updates:
+        yearly.refresh(session, {(code, m.year) for m in months})
     stats.values_created += len(inserts)
     stats.values_updated += len(updates)
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from app.core.db import Database, utcnow
 from app.districts.models import District, DistrictLevel
 from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
+from app.values import yearly
 from app.values.models import MonthlyValue, MonthReport
 from seed.loader import SeedStats, _report_months, last_full_month, load_districts, progress_bar
 from seed.report_figures import REPORT_YEARS, SIZE_OVERRIDES, SYNTHETIC_YEAR_TOTALS
@@ -196,6 +197,8 @@ def seed_national(
                         reports.append((code, day, at, at, subs[month_source], month_source.value))
                 writer.write("monthly_values", VALUE_COLUMNS, values)
                 writer.write("month_reports", REPORT_COLUMNS, reports)
+                if values:
+                    yearly.refresh(conn, {(code, y) for code, _ in batch for y in range(first_year, last.year + 1)})
                 stats.values_created += len(values)
                 stats.months_created += len(reports)
             advance(len(batch))
@@ -215,4 +218,5 @@ def seed_national(
         conn.execute(text("VACUUM ANALYZE monthly_values" if conn.dialect.name == "postgresql" else "ANALYZE"))
         if conn.dialect.name == "postgresql":
             conn.execute(text("VACUUM ANALYZE month_reports"))
+            conn.execute(text("VACUUM ANALYZE yearly_values"))
     return stats

@@ -313,6 +313,58 @@ def test_ranking_of_a_provinces_children_and_of_all_counties(
     assert empty_parent["rows"] == provinces["rows"]
 
 
+def test_several_indicators_rank_as_each_alone(session: Session) -> None:
+    """``district_rankings`` (one statement for the dashboard's heat map) answers exactly what one
+    ``district_ranking`` per indicator does, for provinces, a province's children and all counties."""
+    from app.auth.scope import SYSTEM
+    from app.stats import queries
+
+    inds = ["inspection.enterprises", "accident.deaths", "penalty.fines_yuan", "drill.drills"]
+    for parent, level in (
+        (None, None),
+        ("500000", None),
+        ("120000", DistrictLevel.county),
+        (None, DistrictLevel.county),
+    ):
+        together = queries.district_rankings(
+            session, principal=SYSTEM, year=2021, indicators=inds, parent=parent, level=level, today=SEED_TODAY
+        )
+        assert list(together) == inds
+        for ind in inds:
+            alone = queries.district_ranking(
+                session, principal=SYSTEM, year=2021, indicator=ind, parent=parent, level=level, today=SEED_TODAY
+            )
+            assert together[ind] == alone, (parent, level, ind)
+            assert together[ind].indicator.code == ind
+
+
+def test_yearly_totals_are_the_sums_of_each_year(
+    client: TestClient, admin_headers: dict[str, str], session: Session
+) -> None:
+    r = client.get(
+        f"{API}/stats/yearly", params={"district": "120000", "year_from": 2019, "year_to": 2022}, headers=admin_headers
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["year_from"], body["year_to"], body["districts_counted"]) == (2019, 2022, TIANJIN_COUNTIES)
+    rows = by_code(body["indicators"])
+    for year in range(2019, 2023):
+        by_sql = raw_year_sums(session, "120000", year)
+        for code, row in rows.items():
+            point = next(p for p in row["years"] if p["year"] == year)
+            assert point["total"] == (pytest.approx(by_sql[code]) if code in by_sql else None), (year, code)
+            assert point["months_expected"] == TIANJIN_COUNTIES * 12
+    # Beijing has no data: null, never zero.
+    beijing = client.get(
+        f"{API}/stats/yearly", params={"district": "110000", "year_from": 2020, "year_to": 2021}, headers=admin_headers
+    ).json()
+    assert all(p["total"] is None and p["months_reported"] == 0 for i in beijing["indicators"] for p in i["years"])
+    backwards = client.get(
+        f"{API}/stats/yearly", params={"district": "120000", "year_from": 2022, "year_to": 2019}, headers=admin_headers
+    )
+    assert_problem(backwards, 422)
+
+
 # ----------------------------------------------------------------------------- completeness
 
 

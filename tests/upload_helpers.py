@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.submissions.models import Submission
-from app.values.models import Activity, MonthlyValue, MonthReport, ValueHistory
+from app.values.models import Activity, MonthlyValue, MonthReport, ValueHistory, YearlyValue
 
 LONG_HEADER = ("区划代码", "月份", "指标", "数值")
 UPLOADS = "/api/v1/uploads"
@@ -135,7 +135,7 @@ def dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table an upload writes, in a stable order (a byte-for-byte comparison)."""
     session.flush()
     out: dict[str, list[tuple[Any, ...]]] = {}
-    for model in (MonthlyValue, ValueHistory, Activity, MonthReport):
+    for model in (MonthlyValue, ValueHistory, Activity, MonthReport, YearlyValue):
         table = model.__table__  # type: ignore[attr-defined]
         out[table.name] = [tuple(r) for r in session.execute(select(table).order_by(*table.primary_key.columns))]
     return out
@@ -156,6 +156,16 @@ def snapshot(session: Session) -> dict[str, Any]:
                 select(table).where(district.in_([CLEAN, CLEAN2])).order_by(*table.primary_key.columns)
             )
         ]
+    yv = YearlyValue.__table__
+    out["yearly_values"] = session.execute(
+        select(func.count(), func.sum(yv.c.total), func.sum(yv.c.months_reported))
+    ).one()
+    out["yearly_values.clean"] = [
+        tuple(r)
+        for r in session.execute(
+            select(yv).where(yv.c.district_code.in_([CLEAN, CLEAN2])).order_by(*yv.primary_key.columns)
+        )
+    ]
     mv = MonthlyValue.__table__
     out["monthly_values.sum"] = session.execute(select(func.sum(mv.c.value), func.max(mv.c.updated_at))).one()
     return out

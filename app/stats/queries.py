@@ -11,8 +11,10 @@ Conventions shared by every function:
   the counties under 120000 are those whose code lies in ['12', '13'). Aggregates name them as an
   ``IN`` list, so that both databases seek the (district_code, month, …) index once per county
   instead of scanning every month of the province; lists and exports use the range itself.
-- Year on year pairs each value with the same district, indicator and month one year earlier
-  (a self-join on the unique key), so only months reported in both years are compared.
+- Year on year pairs each value with the same district, indicator and month one year earlier, so
+  only months reported in both years are compared. Totals and rankings read the yearly summary
+  ``yearly_values`` (months side by side, kept in step by every writer: ``app.values.yearly``);
+  monthly series, ratios, lists and exports read the monthly rows.
 - A month is expected once it has ended (``today`` is on or after the first of the next month).
 - Taiwan (71), Hong Kong (81) and Macau (82) are in GB/T 2260 but report to no bureau here: they are
   never expected to report and are left out of rankings and completeness.
@@ -21,13 +23,14 @@ Conventions shared by every function:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Float,
     Integer,
     Select,
@@ -43,11 +46,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.exc import CompileError
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from app.auth.scope import Principal, code_prefix
 from app.core.errors import NotFound, Problem, ValidationFailed
@@ -57,15 +56,16 @@ from app.indicators import service as indicators
 from app.indicators.models import Indicator
 from app.indicators.service import IndicatorInfo
 from app.stats import schemas as s
-from app.values.models import MonthlyValue, MonthReport
+from app.values.models import MONTH_COLUMNS, MonthlyValue, MonthReport, YearlyValue
 from app.values.service import EARLIEST_MONTH
 
 # Core tables and their columns: the layer writes SQL expressions, it loads no ORM objects.
 VALUES, MONTH_REPORTS = MonthlyValue.__table__, MonthReport.__table__
 DISTRICTS, INDICATORS = District.__table__, Indicator.__table__
 MV, MR, D, IND = VALUES.c, MONTH_REPORTS.c, DISTRICTS.c, INDICATORS.c
-# This year's rows and last year's, for year-on-year self-joins.
-CUR, PREV = VALUES.alias("cur"), VALUES.alias("prev")
+# This year's summary rows and last year's, for year-on-year joins.
+YEARLY = YearlyValue.__table__
+YCUR, YPREV = YEARLY.alias("ycur"), YEARLY.alias("yprev")
 
 NON_REPORTING_PREFIXES = ("71", "81", "82")
 # A month is late when first submitted after the 10th of the following month, Beijing time.
@@ -235,29 +235,6 @@ def indicator_or_raise(session: Session, *, code: str) -> IndicatorInfo:
 # ----------------------------------------------------------------------------- year on year
 
 
-class year_before(FunctionElement[dt.date]):
-    """A month one year earlier; date arithmetic is spelled differently by each database."""
-
-    type = Date()
-    name = "year_before"
-    inherit_cache = True
-
-
-@compiles(year_before)
-def _year_before_other(element: year_before, compiler: SQLCompiler, **kw: Any) -> str:
-    raise CompileError(f"year_before() is written for PostgreSQL and SQLite, not {compiler.dialect.name}")
-
-
-@compiles(year_before, "postgresql")
-def _year_before_postgresql(element: year_before, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} - INTERVAL '1 year' AS DATE)"
-
-
-@compiles(year_before, "sqlite")
-def _year_before_sqlite(element: year_before, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"date({compiler.process(element.clauses, **kw)}, '-1 year')"
-
-
 def county_codes(session: Session, *, code: str | None, principal: Principal | None = None) -> list[str] | None:
     """The county-level districts whose figures make up ``code`` (itself, for a county), cut to the
     caller's scope when given; ``None`` means every district (the whole country, unrestricted)."""
@@ -291,34 +268,50 @@ def _year_on_year(
 ) -> Select[Any]:
     """Per ``by``: this year's total (months 1 … ``month_to``) and the comparison on matching months.
 
-    Each of this year's values (``CUR``) is left-joined to the value of the same district and
-    indicator one year earlier (``PREV``); where both exist the month counts in the comparison.
+    Reads the yearly summary (``yearly_values``, one row per district, year and indicator with the
+    months side by side): this year's row (``YCUR``, which ``where`` and ``by`` refer to) is
+    left-joined to last year's row of the same district and indicator (``YPREV``), and a month
+    counts in the comparison where both rows hold it. The result is the same as pairing the monthly
+    rows one by one, with a twelfth of the join.
     """
-    this_start, this_end = month_start(year, 1), month_start(year, month_to + 1)
-    prev_start, prev_end = month_start(year - 1, 1), month_start(year - 1, month_to + 1)
-    joined = CUR.outerjoin(
-        PREV,
+    months = MONTH_COLUMNS[:month_to]
+    joined = YCUR.outerjoin(
+        YPREV,
         and_(
-            PREV.c.district_code == CUR.c.district_code,
-            PREV.c.indicator_code == CUR.c.indicator_code,
-            PREV.c.month == year_before(CUR.c.month),
-            # Redundant with the line above, but lets the planner read last year only.
-            PREV.c.month >= prev_start,
-            PREV.c.month < prev_end,
+            YPREV.c.district_code == YCUR.c.district_code,
+            YPREV.c.indicator_code == YCUR.c.indicator_code,
+            YPREV.c.year == year - 1,
         ),
     )
-    matched = PREV.c.value.is_not(None)
+
+    def each_month(value: Callable[[str], ColumnElement[Any]], when: Callable[[str], ColumnElement[bool]]) -> Any:
+        terms = [case((when(m), value(m)), else_=literal(0)) for m in months]
+        return functools.reduce(operator.add, terms)
+
+    def matched(m: str) -> ColumnElement[bool]:
+        return and_(YCUR.c[m].is_not(None), YPREV.c[m].is_not(None))
+
+    def reported(m: str) -> ColumnElement[bool]:
+        return YCUR.c[m].is_not(None)
+
+    if month_to == 12:
+        row_total, row_reported = YCUR.c.total, YCUR.c.months_reported
+    else:
+        row_total = each_month(lambda m: YCUR.c[m], reported)
+        row_reported = each_month(lambda m: literal(1), reported)
+    row_compared = each_month(lambda m: literal(1), matched)
+    # A group where no month was reported (or compared) answers NULL, never a made-up 0.
     return (
         select(
             *by,
-            func.sum(CUR.c.value).label("total"),
-            func.count().label("months_reported"),
-            func.sum(case((matched, CUR.c.value))).label("comparable_total"),
-            func.sum(PREV.c.value).label("previous_total"),
-            func.count(PREV.c.value).label("months_compared"),
+            func.sum(case((row_reported > 0, row_total))).label("total"),
+            func.coalesce(func.sum(row_reported), 0).label("months_reported"),
+            func.sum(case((row_compared > 0, each_month(lambda m: YCUR.c[m], matched)))).label("comparable_total"),
+            func.sum(case((row_compared > 0, each_month(lambda m: YPREV.c[m], matched)))).label("previous_total"),
+            func.coalesce(func.sum(row_compared), 0).label("months_compared"),
         )
         .select_from(joined)
-        .where(CUR.c.month >= this_start, CUR.c.month < this_end, *where)
+        .where(YCUR.c.year == year, *where)
         .group_by(*by)
     )
 
@@ -353,7 +346,7 @@ def annual_totals(
     codes = county_codes(session, code=district) or []
     analytical(session)
     stmt = _year_on_year(
-        year=year, month_to=month_to, where=[one_of(CUR.c.district_code, codes)], by=[CUR.c.indicator_code]
+        year=year, month_to=month_to, where=[one_of(YCUR.c.district_code, codes)], by=[YCUR.c.indicator_code]
     )
     rows = {r.indicator_code: r for r in session.execute(stmt)}
     counties = len(codes)
@@ -381,6 +374,60 @@ def annual_totals(
         previous_year=year - 1,
         month_to=month_to,
         districts_counted=counties,
+        indicators=out,
+    )
+
+
+def yearly_totals(
+    session: Session,
+    *,
+    principal: Principal,
+    district: str,
+    year_from: int,
+    year_to: int,
+    today: dt.date | None = None,
+) -> s.YearlyOut:
+    """Each indicator's total for every year ``year_from`` … ``year_to`` in ``district`` and under it:
+    one query over the yearly summary, for trends and sparklines (year on year: ``annual_totals``)."""
+    today = today or dt.date.today()
+    check_year(year_from, today)
+    check_year(year_to, today)
+    if year_from > year_to:
+        raise ValidationFailed(
+            f"起始年份 {year_from} 晚于结束年份 {year_to}",
+            f"year_from {year_from} is after year_to {year_to}",
+            errors=[Problem("year.range", "起始年份晚于结束年份", "year_from is after year_to", column="year_from")],
+        )
+    area = readable_district(session, principal=principal, code=district)
+    catalogue = indicators.get_all(session)
+    codes = county_codes(session, code=district) or []
+    stmt = (
+        select(
+            YEARLY.c.year,
+            YEARLY.c.indicator_code,
+            func.sum(YEARLY.c.total),
+            func.sum(YEARLY.c.months_reported),
+        )
+        .where(one_of(YEARLY.c.district_code, codes), YEARLY.c.year >= year_from, YEARLY.c.year <= year_to)
+        .group_by(YEARLY.c.year, YEARLY.c.indicator_code)
+    )
+    found = {(year, code): (total, n) for year, code, total, n in session.execute(stmt)}
+    years = range(year_from, year_to + 1)
+    expected = {year: len(codes) * ended_months(year, 12, today) for year in years}
+    out = []
+    for info in catalogue.values():
+        points = []
+        for year in years:
+            total, n = found.get((year, info.code), (None, 0))
+            points.append(
+                s.YearTotal(year=year, total=number(total), months_reported=int(n), months_expected=expected[year])
+            )
+        out.append(s.IndicatorYears(**indicator_ref(info).model_dump(), years=points))
+    return s.YearlyOut(
+        district=district_ref(area),
+        year_from=year_from,
+        year_to=year_to,
+        districts_counted=len(codes),
         indicators=out,
     )
 
@@ -561,8 +608,9 @@ def _listed_rows(
 def _rolled_up(
     per_county: Subquery, child: ColumnElement[str], codes: list[str] | None
 ) -> tuple[Subquery, Subquery | None]:
-    """Per-county figures summed into the listed rows they belong to (a city, a province), and the
-    number of reporting counties under each row; counties listed as themselves need neither."""
+    """Per-county figures (by indicator) summed into the listed rows they belong to (a city, a
+    province), and the number of reporting counties under each row; counties listed as themselves
+    need neither."""
     if child is D.code:
         return select(per_county.c.district_code.label("child"), per_county).subquery("per_child"), None
     # Grouping happens on the subquery's plain column: PostgreSQL cannot match a GROUP BY
@@ -575,12 +623,13 @@ def _rolled_up(
     per_child = (
         select(
             mapped.c.child,
+            mapped.c.indicator_code,
             func.sum(mapped.c.total).label("total"),
             func.sum(mapped.c.months_reported).label("months_reported"),
             func.sum(mapped.c.comparable_total).label("comparable_total"),
             func.sum(mapped.c.previous_total).label("previous_total"),
         )
-        .group_by(mapped.c.child)
+        .group_by(mapped.c.child, mapped.c.indicator_code)
         .subquery("per_child")
     )
     counties = (
@@ -608,6 +657,24 @@ def district_ranking(
 
     Rows outside the caller's scope are left out; share and rank are then among the listed rows.
     """
+    rankings = district_rankings(
+        session, principal=principal, year=year, indicators=[indicator], parent=parent, level=level, today=today
+    )
+    return rankings[indicator]
+
+
+def district_rankings(
+    session: Session,
+    *,
+    principal: Principal,
+    year: int,
+    indicators: Sequence[str],
+    parent: str | None = None,
+    level: DistrictLevel | None = None,
+    today: dt.date | None = None,
+) -> dict[str, s.RankingOut]:
+    """``district_ranking`` of several indicators at once, in one statement (the dashboard's heat map
+    of nine indicators): the same rows, keyed by indicator code in the order asked."""
     today = today or dt.date.today()
     check_year(year, today)
     if level is not None and level != DistrictLevel.county:
@@ -623,74 +690,98 @@ def district_ranking(
             f"{parent_row.name} ({parent_row.code}) is county-level and has no children; use level=county",
             errors=[Problem("parent.is_county", "区县没有下级", "a county has no children", column="parent")],
         )
-    info = indicator_or_raise(session, code=indicator)
+    wanted = list(dict.fromkeys(indicators))
+    infos = {code: indicator_or_raise(session, code=code) for code in wanted}
     child = _child_of(parent_row, level)
     codes = county_codes(session, code=parent, principal=principal)
     analytical(session)
     per_county = _year_on_year(
         year=year,
         month_to=12,
-        where=[CUR.c.indicator_code == indicator, one_of(CUR.c.district_code, codes)],
-        by=[CUR.c.district_code],
+        where=[
+            YCUR.c.indicator_code.in_(wanted) if len(wanted) > 1 else YCUR.c.indicator_code == wanted[0],
+            one_of(YCUR.c.district_code, codes),
+        ],
+        by=[YCUR.c.district_code, YCUR.c.indicator_code],
     ).subquery("per_county")
     per_child, expected = _rolled_up(per_county, child, codes)
-    listed = _listed_rows(principal, parent_row, level).subquery("listed")
+    listed_rows = _listed_rows(principal, parent_row, level)
+    listed = listed_rows.subquery("listed")
     total = per_child.c.total
-    stmt = (
-        select(
-            listed.c.code,
-            listed.c.name,
-            listed.c.level,
-            # Floats and integers straight from the database: PostgreSQL's numeric would arrive as
-            # Decimal, and converting ~2,850 rows of them costs more than the aggregate.
-            cast(total, Float),
-            cast(per_child.c.previous_total, Float),
-            cast(per_child.c.comparable_total, Float),
-            cast(per_child.c.months_reported, Integer),
-            expected.c.counties if expected is not None else literal(1).label("counties"),
-            case((total.is_(None), None), else_=func.rank().over(order_by=total.desc().nulls_last())).label("rank"),
-            cast(total * 100.0 / func.nullif(func.sum(total).over(), 0), Float),
-            cast(func.sum(total).over(), Float),
-        )
-        .select_from(listed.outerjoin(per_child, per_child.c.child == listed.c.code))
-        .order_by(total.desc().nulls_last(), listed.c.code)
+    by_indicator = per_child.c.indicator_code
+    # Rank and share among the listed rows that reported (the others have neither); the listed rows
+    # without figures are added below. Joining every listed row to every indicator in SQL instead
+    # made SQLite look each pair up by indicator alone: seconds for the country's counties.
+    ranked = select(
+        per_child.c.indicator_code,
+        per_child.c.child,
+        # Floats and integers straight from the database: PostgreSQL's numeric would arrive as
+        # Decimal, and converting ~2,850 rows of them costs more than the aggregate.
+        cast(total, Float),
+        cast(per_child.c.previous_total, Float),
+        cast(per_child.c.comparable_total, Float),
+        cast(per_child.c.months_reported, Integer),
+        case(
+            (total.is_(None), None),
+            else_=func.rank().over(partition_by=by_indicator, order_by=total.desc().nulls_last()),
+        ).label("rank"),
+        cast(total * 100.0 / func.nullif(func.sum(total).over(partition_by=by_indicator), 0), Float),
+        cast(func.sum(total).over(partition_by=by_indicator), Float),
+    ).select_from(per_child.join(listed, listed.c.code == per_child.c.child))
+    figures = {(r[0], r[1]): r[2:] for r in session.execute(ranked)}
+    counties_under = (
+        {child: n for child, n in session.execute(select(expected.c.child, expected.c.counties))}
+        if expected is not None
+        else None
     )
-    if expected is not None:
-        stmt = stmt.outerjoin(expected, expected.c.child == listed.c.code)
     months = ended_months(year, 12, today)
-    rows: list[s.RankingRow] = []
-    sum_total: float | None = None
-    result = session.execute(stmt).all()  # one fetch: the rows are few, iterating a cursor costs more
-    for code, name, lvl, total_, previous_, comparable_, reported_, counties_, rank, share, sum_ in result:
-        sum_total = number(sum_)
-        comparable, previous = number(comparable_), number(previous_)
-        expected_months = (counties_ or 0) * months
-        reported = reported_ or 0
-        rows.append(
-            s.RankingRow(
-                code=code,
-                name=name,
-                level=lvl,
-                total=number(total_),
-                share_pct=number(share),
-                rank=rank,
-                previous_total=previous,
-                comparable_total=comparable,
-                change_pct=pct_change(comparable, previous),
-                months_reported=reported,
-                months_expected=expected_months,
-                completeness_pct=percent(reported, expected_months),
-            )
+    rows: dict[str, list[s.RankingRow]] = {code: [] for code in wanted}
+    sums: dict[str, float | None] = dict.fromkeys(wanted)
+    listed_all: list[tuple[str, str, DistrictLevel]] = [tuple(r) for r in session.execute(listed_rows)]  # type: ignore[misc]
+    nothing = (None, None, None, None, None, None, None)
+    for ind in wanted:
+        # Highest total first, then by code; rows with nothing reported last (sorted before the
+        # models are made: thousands of rows for the country's counties).
+        merged = sorted(
+            ((code, name, lvl, figures.get((ind, code), nothing)) for code, name, lvl in listed_all),
+            key=lambda r: (r[3][0] is None, -(r[3][0] or 0.0), r[0]),
         )
-    return s.RankingOut(
-        parent=district_ref(parent_row) if parent_row else None,
-        level=level,
-        year=year,
-        indicator=indicator_ref(info),
-        total=sum_total,
-        scope_limited=limited,
-        rows=rows,
-    )
+        out = rows[ind]
+        for code, name, lvl, (total_, previous_, comparable_, reported_, rank, share, sum_) in merged:
+            if sum_ is not None:
+                sums[ind] = number(sum_)
+            comparable, previous = number(comparable_), number(previous_)
+            counties_ = counties_under.get(code, 0) if counties_under is not None else 1
+            expected_months = counties_ * months
+            reported = reported_ or 0
+            out.append(
+                s.RankingRow(
+                    code=code,
+                    name=name,
+                    level=lvl,
+                    total=number(total_),
+                    share_pct=number(share),
+                    rank=rank,
+                    previous_total=previous,
+                    comparable_total=comparable,
+                    change_pct=pct_change(comparable, previous),
+                    months_reported=reported,
+                    months_expected=expected_months,
+                    completeness_pct=percent(reported, expected_months),
+                )
+            )
+    return {
+        code: s.RankingOut(
+            parent=district_ref(parent_row) if parent_row else None,
+            level=level,
+            year=year,
+            indicator=indicator_ref(infos[code]),
+            total=sums[code],
+            scope_limited=limited,
+            rows=rows[code],
+        )
+        for code in wanted
+    }
 
 
 # ----------------------------------------------------------------------------- completeness

@@ -78,6 +78,25 @@ class TotalsOut(BaseModel):
     indicators: list[IndicatorTotal]
 
 
+class YearTotal(BaseModel):
+    year: int
+    total: float | None = Field(description="未报送为 null / null when nothing was reported")
+    months_reported: int = Field(description="已报送的区县-月份数 / district-months reported")
+    months_expected: int = Field(description="应报送的区县-月份数（已结束的月份）/ district-months expected")
+
+
+class IndicatorYears(IndicatorRef):
+    years: list[YearTotal]
+
+
+class YearlyOut(BaseModel):
+    district: DistrictRef
+    year_from: int
+    year_to: int
+    districts_counted: int
+    indicators: list[IndicatorYears]
+
+
 class RatiosOut(BaseModel):
     district: DistrictRef
     year: int

@@ -17,7 +17,7 @@ from app.auth.deps import CurrentPrincipal
 from app.core.deps import SessionDep, get_session
 from app.districts.models import DistrictLevel
 from app.stats import export, queries
-from app.stats.schemas import CompletenessOut, MonthlyOut, RankingOut, RatiosOut, TotalsOut, ValuesPage
+from app.stats.schemas import CompletenessOut, MonthlyOut, RankingOut, RatiosOut, TotalsOut, ValuesPage, YearlyOut
 
 router = APIRouter(tags=["statistics"])
 
@@ -67,6 +67,28 @@ def get_totals(
 ) -> TotalsOut:
     return queries.annual_totals(
         session, principal=principal, district=district, year=year, month_to=month_to, today=now
+    )
+
+
+@router.get(
+    "/stats/yearly",
+    summary="多年合计 / Totals of several years",
+    description="每个指标在 year_from 至 year_to 各年的合计与报送月份数（趋势图用；同比见 /stats/totals）。"
+    "市、省代码汇总其下全部区县。\n\nEach indicator's total for every year year_from … year_to, with the months "
+    "reported (for trends; year on year: /stats/totals). A city or province sums its county-level districts.",
+    response_model=YearlyOut,
+    responses=PROBLEMS,
+)
+def get_yearly(
+    district: District,
+    year_from: Annotated[int, Query(description="起始年份 / first year", examples=[2017])],
+    year_to: Annotated[int, Query(description="结束年份 / last year", examples=[2021])],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    now: TodayDep,
+) -> YearlyOut:
+    return queries.yearly_totals(
+        session, principal=principal, district=district, year_from=year_from, year_to=year_to, today=now
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -120,3 +121,44 @@ class MonthReport(Base):
     last_submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     last_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
     source: Mapped[DataSource] = mapped_column(_source_enum, default=DataSource.upload)
+
+
+# The twelve month columns of ``YearlyValue``, January first.
+MONTH_COLUMNS: tuple[str, ...] = tuple(f"m{m:02d}" for m in range(1, 13))
+
+
+class YearlyValue(Base):
+    """A summary of ``monthly_values``: one row per district, year and indicator, the twelve months
+    side by side (NULL = not reported), with the year's total and how many months were reported.
+
+    Statistics read this instead of the monthly rows: a province-year is a few thousand rows instead
+    of tens of thousands, and year on year on matching months becomes one join of two rows per
+    district and indicator instead of one per month. It holds nothing of its own: every writer of
+    ``monthly_values`` refreshes the district-years it touched in the same transaction
+    (``app.values.yearly``), and ``python -m app summary check`` compares it with the monthly rows.
+    """
+
+    __tablename__ = "yearly_values"
+    __table_args__ = (
+        PrimaryKeyConstraint("district_code", "year", "indicator_code"),
+        # National rankings: one indicator across every district for a year.
+        Index("ix_yearly_values_year_indicator_district", "year", "indicator_code", "district_code"),
+    )
+
+    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicators.code"))
+    total: Mapped[float] = mapped_column(VALUE_TYPE)
+    months_reported: Mapped[int] = mapped_column(Integer)
+    m01: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m02: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m03: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m04: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m05: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m06: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m07: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m08: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m09: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m10: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m11: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
+    m12: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)

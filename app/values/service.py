@@ -30,6 +30,7 @@ from app.districts.models import District, DistrictLevel
 from app.indicators import service as indicators
 from app.indicators.service import IndicatorInfo
 from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
+from app.values import yearly
 from app.values.models import VALUE_TYPE, Activity, ActivityKind, MonthlyValue, MonthReport, ValueHistory
 
 EARLIEST_MONTH = dt.date(2000, 1, 1)
@@ -551,6 +552,10 @@ def write_months(
     if updates:
         session.execute(update(MonthlyValue), updates)
     bulk_insert(session, ValueHistory.__table__, HISTORY_COLUMNS, history)  # type: ignore[arg-type]
+    # The yearly summary of every district-year whose figures changed, in this transaction.
+    yearly.refresh(
+        session, yearly.keys_of((c.district, c.month) for c in counts if c.created or c.updated or c.removed)
+    )
     _record_month_reports(session, months, submission_id, now)
     written = session.get(Submission, submission_id)
     assert written is not None

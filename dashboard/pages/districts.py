@@ -7,7 +7,6 @@ districts' centroids. Clicking a district (bar, point, heat-map row or table lin
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import dash
@@ -26,7 +25,6 @@ from dashboard.components import (
     section,
     year_control,
 )
-from dashboard.data import gather
 from dashboard.formatting import format_amount, format_percent, format_signed_percent
 from dashboard.i18n import t
 from dashboard.page import PageContext, render
@@ -68,21 +66,15 @@ def districts_content(ctx: PageContext) -> html.Div:
     name = ctx.indicator_name(indicator)
     good = int(ctx.catalogue.at[indicator, "good_direction"])
     level = queries.children_level(ctx.session, principal=ctx.principal, parent=parent)
-    # One ranking per indicator (the chosen one and the heat map's), side by side.
-    wanted = dict.fromkeys([indicator, *queries.HEADLINE])
-    rankings = gather(
-        {
-            code: partial(
-                queries.ranking,
-                principal=ctx.principal,
-                parent=parent,
-                year=state.year,
-                indicator=code,
-                level=level,
-                today=ctx.today,
-            )
-            for code in wanted
-        }
+    # The chosen indicator's ranking and the heat map's nine, in one call.
+    rankings = queries.rankings(
+        ctx.session,
+        principal=ctx.principal,
+        parent=parent,
+        year=state.year,
+        indicators=[indicator, *queries.HEADLINE],
+        level=level,
+        today=ctx.today,
     )
     rows = rankings[indicator].rows
     percent = state.measure == "change"

@@ -1,20 +1,17 @@
 """Overview of one district (or city, or province) and year: KPI cards with year on year and 5-year
-sparklines, derived ratios, this year against last month by month, and the trend over five years.
+sparklines, derived ratios, this year against last month by month, and the trend over up to ten years.
 
 ``/dashboard/?district=120102&year=2021&indicator=inspection.enterprises&lang=en``
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import dash
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
-from sqlalchemy.orm import Session
 
 from dashboard import figures, ids, queries
 from dashboard.components import (
@@ -59,20 +56,28 @@ def overview_content(ctx: PageContext) -> html.Div:
     if state.district is None:
         return notice(t("choose_district", lang))
     indicator = ctx.indicator()
-    years = queries.overview_years(state.year)
+    years = queries.trend_years(state.year)
     who, where, today = ctx.principal, state.district, ctx.today
-    calls: dict[str, Callable[[Session], Any]] = {
-        str(year): partial(queries.annual_totals, principal=who, district=where, year=year, today=today)
-        for year in years
-    }
-    calls["monthly"] = partial(
-        queries.monthly_compare, principal=who, district=where, year=state.year, indicator=indicator, today=today
+    # Four calls to the query layer, side by side on PostgreSQL (see ``gather``).
+    results = gather(
+        {
+            "totals": partial(queries.annual_totals, principal=who, district=where, year=state.year, today=today),
+            "years": partial(queries.yearly_totals, principal=who, district=where, years=years, today=today),
+            "monthly": partial(
+                queries.monthly_compare,
+                principal=who,
+                district=where,
+                year=state.year,
+                indicator=indicator,
+                today=today,
+            ),
+            "ratios": partial(queries.derived_ratios, principal=who, district=where, year=state.year, today=today),
+        }
     )
-    calls["ratios"] = partial(queries.derived_ratios, principal=who, district=where, year=state.year, today=today)
-    results = gather(calls)
-    data = queries.combine_years(results[str(year)] for year in years)
+    totals = queries.totals_frame(results["totals"])
+    by_year: pd.DataFrame = results["years"]
 
-    scope = data.district.name
+    scope = results["totals"].district.name
     heading = (
         f"{scope} · {state.year}年 {t('overview.heading', lang)}"
         if lang == "zh"
@@ -91,7 +96,8 @@ def overview_content(ctx: PageContext) -> html.Div:
                 generated=ctx.generated,
             ),
             section(
-                t("overview.kpis", lang), html.Div(kpi_cards(ctx, data.totals), id=ids.KPI_GRID, className="kpi-grid")
+                t("overview.kpis", lang),
+                html.Div(kpi_cards(ctx, totals, by_year), id=ids.KPI_GRID, className="kpi-grid"),
             ),
             section(
                 t("overview.ratios", lang),
@@ -105,7 +111,7 @@ def overview_content(ctx: PageContext) -> html.Div:
                     ),
                     section(
                         f"{t('overview.trend', lang)} · {name}",
-                        graph(ids.TREND_GRAPH, trend_figure(ctx, data.totals, indicator)),
+                        graph(ids.TREND_GRAPH, trend_figure(ctx, by_year, indicator)),
                         *trend_notes,
                     ),
                 ],
@@ -115,14 +121,15 @@ def overview_content(ctx: PageContext) -> html.Div:
     )
 
 
-def kpi_cards(ctx: PageContext, totals: pd.DataFrame) -> list[html.Div]:
-    """A card per headline indicator: the chosen year's figures, the window's years as a sparkline."""
-    this_year = totals[totals["year"] == ctx.state.year].set_index("code")
+def kpi_cards(ctx: PageContext, totals: pd.DataFrame, by_year: pd.DataFrame) -> list[html.Div]:
+    """A card per headline indicator: the chosen year's figures, the last five years as a sparkline."""
+    this_year = totals.set_index("code")
+    recent = by_year[by_year["year"] > ctx.state.year - queries.SPARK_YEARS]
     cards = []
     for code in queries.HEADLINE:
         row = this_year.loc[code]
         unit = ctx.indicator_unit(code)
-        history = totals[totals["code"] == code][["year", "total"]].rename(columns={"total": "value"})
+        history = recent[recent["code"] == code][["year", "total"]].rename(columns={"total": "value"})
         cards.append(
             kpi_card(
                 code=code,
@@ -168,10 +175,10 @@ def monthly_figure(ctx: PageContext, monthly: pd.DataFrame, indicator: str) -> g
     )
 
 
-def trend_figure(ctx: PageContext, totals: pd.DataFrame, indicator: str) -> go.Figure:
-    """The indicator over the window's years, this year (if shown) marked with the months it holds."""
+def trend_figure(ctx: PageContext, by_year: pd.DataFrame, indicator: str) -> go.Figure:
+    """The indicator over up to ten years, this year (if shown) marked with the months it holds."""
     series = (
-        totals[totals["code"] == indicator][["year", "total"]]
+        by_year[by_year["code"] == indicator][["year", "total"]]
         .rename(columns={"total": "value"})
         .sort_values("year")
         .reset_index(drop=True)
