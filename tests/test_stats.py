@@ -475,6 +475,7 @@ def test_a_viewer_of_one_city_cannot_read_another(client: TestClient, headers_fo
         ("/stats/totals", {"district": "500000", "year": 2020}),
         ("/stats/monthly", {"district": "500112", "year": 2020, "indicator": "accident.deaths"}),
         ("/stats/ratios", {"district": "500112", "year": 2020}),
+        ("/stats/yearly", {"district": "500000", "year_from": 2019, "year_to": 2020}),
         ("/stats/by-district", {"parent": "500000", "year": 2020, "indicator": "accident.deaths"}),
         ("/stats/completeness", {"parent": "500100", "year": 2020}),
         ("/values", {"district": "500112", "year": 2020}),

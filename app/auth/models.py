@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import Base, TimestampMixin, utcnow
+from app.core.db import Base, TimestampMixin, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -28,7 +28,7 @@ class User(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Throttling state lives in the database so that every process behind a load balancer sees it.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     scopes: Mapped[list[UserDistrict]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -62,9 +62,9 @@ class ApiToken(TimestampMixin, Base):
     name: Mapped[str | None] = mapped_column(String(128), default=None)
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     token_hash: Mapped[str] = mapped_column(String(128))
-    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class AuthEvent(Base):
@@ -73,7 +73,7 @@ class AuthEvent(Base):
     __tablename__ = "auth_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     kind: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)

@@ -129,11 +129,6 @@ def revoke_token(session: Session, *, token_id: int, actor_id: int | None = None
     return row
 
 
-def _aware(t: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands back naive datetimes; we store UTC everywhere.
-    return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
-
-
 def authenticate_token(session: Session, plaintext: str) -> User | None:
     """The active user a bearer token belongs to, or None (bad, expired, revoked)."""
     lookup = split_token(plaintext)
@@ -143,14 +138,14 @@ def authenticate_token(session: Session, plaintext: str) -> User | None:
     if row is None or not token_matches(plaintext, row.token_hash):
         return None
     now = utcnow()
-    expires = _aware(row.expires_at)
+    expires = row.expires_at
     if row.revoked_at is not None or (expires is not None and expires <= now):
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
     # Last use to the minute: enough to spot dead tokens without a write per request.
-    last = _aware(row.last_used_at)
+    last = row.last_used_at
     if last is None or now - last > dt.timedelta(minutes=1):
         row.last_used_at = now
     return user
@@ -173,7 +168,7 @@ def authenticate_password(
     user = get_by_name(session, name=name)
     now = utcnow()
     if user is not None:
-        locked = _aware(user.locked_until)
+        locked = user.locked_until
         if locked is not None and locked > now:
             wait = int((locked - now).total_seconds()) + 1
             record_event(session, "login_locked", user_id=user.id, client=client)

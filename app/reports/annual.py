@@ -285,9 +285,7 @@ def data_as_of(
             VALUES.month < queries.month_start(year, month_to + 1),
         )
     ).scalar()
-    if latest is not None and latest.tzinfo is None:  # SQLite hands back naive UTC
-        latest = latest.replace(tzinfo=dt.UTC)
-    return latest
+    return latest  # aware UTC on both databases (UTCDateTime)
 
 
 # ----------------------------------------------------------------------------- building

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, TimestampMixin
+from app.core.db import Base, TimestampMixin, UTCDateTime
 
 
 class ReportEdition(TimestampMixin, Base):
@@ -27,7 +27,7 @@ class ReportEdition(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     # The name as it was (the user may be renamed or deleted; the CLI saves as "system").
     created_by: Mapped[str] = mapped_column(String(64))
-    data_as_of: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    data_as_of: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     figures: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(Text)

@@ -118,13 +118,8 @@ def _revision(old: Figure | None, new: Figure | None) -> Revision:
     )
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    # SQLite hands timestamps back without their zone; they were stored as UTC.
-    return moment.replace(tzinfo=dt.UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def summary(edition: ReportEdition, district_name: str) -> EditionSummary:
-    created_at = _aware(edition.created_at)
+    created_at = edition.created_at
     assert created_at is not None
     return EditionSummary(
         id=edition.id,
@@ -134,7 +129,7 @@ def summary(edition: ReportEdition, district_name: str) -> EditionSummary:
         title=edition.title,
         created_by=edition.created_by,
         created_at=created_at,
-        data_as_of=_aware(edition.data_as_of),
+        data_as_of=edition.data_as_of,
     )
 
 

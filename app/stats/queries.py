@@ -712,42 +712,48 @@ def district_rankings(
     # Rank and share among the listed rows that reported (the others have neither); the listed rows
     # without figures are added below. Joining every listed row to every indicator in SQL instead
     # made SQLite look each pair up by indicator alone: seconds for the country's counties.
-    ranked = select(
-        per_child.c.indicator_code,
-        per_child.c.child,
-        # Floats and integers straight from the database: PostgreSQL's numeric would arrive as
-        # Decimal, and converting ~2,850 rows of them costs more than the aggregate.
-        cast(total, Float),
-        cast(per_child.c.previous_total, Float),
-        cast(per_child.c.comparable_total, Float),
-        cast(per_child.c.months_reported, Integer),
-        case(
-            (total.is_(None), None),
-            else_=func.rank().over(partition_by=by_indicator, order_by=total.desc().nulls_last()),
-        ).label("rank"),
-        cast(total * 100.0 / func.nullif(func.sum(total).over(partition_by=by_indicator), 0), Float),
-        cast(func.sum(total).over(partition_by=by_indicator), Float),
-    ).select_from(per_child.join(listed, listed.c.code == per_child.c.child))
-    figures = {(r[0], r[1]): r[2:] for r in session.execute(ranked)}
+    ranked = (
+        select(
+            per_child.c.indicator_code,
+            per_child.c.child,
+            # Floats and integers straight from the database: PostgreSQL's numeric would arrive as
+            # Decimal, and converting ~2,850 rows of them costs more than the aggregate.
+            cast(total, Float),
+            cast(per_child.c.previous_total, Float),
+            cast(per_child.c.comparable_total, Float),
+            cast(per_child.c.months_reported, Integer),
+            case(
+                (total.is_(None), None),
+                else_=func.rank().over(partition_by=by_indicator, order_by=total.desc().nulls_last()),
+            ).label("rank"),
+            cast(total * 100.0 / func.nullif(func.sum(total).over(partition_by=by_indicator), 0), Float),
+            cast(func.sum(total).over(partition_by=by_indicator), Float),
+        )
+        .select_from(per_child.join(listed, listed.c.code == per_child.c.child))
+        .order_by(by_indicator, total.desc().nulls_last(), per_child.c.child)
+    )
+    figures: dict[str, list[tuple[Any, ...]]] = {code: [] for code in wanted}
+    for r in session.execute(ranked).all():  # one fetch: row by row costs more than the aggregate
+        figures[r[0]].append(tuple(r[1:]))
     counties_under = (
-        {child: n for child, n in session.execute(select(expected.c.child, expected.c.counties))}
+        {child: n for child, n in session.execute(select(expected.c.child, expected.c.counties)).all()}
         if expected is not None
         else None
     )
     months = ended_months(year, 12, today)
     rows: dict[str, list[s.RankingRow]] = {code: [] for code in wanted}
     sums: dict[str, float | None] = dict.fromkeys(wanted)
-    listed_all: list[tuple[str, str, DistrictLevel]] = [tuple(r) for r in session.execute(listed_rows)]  # type: ignore[misc]
+    listed_all = {r[0]: (r[1], r[2]) for r in session.execute(listed_rows.order_by(D.code)).all()}  # type: ignore[misc]
     nothing = (None, None, None, None, None, None, None)
     for ind in wanted:
-        # Highest total first, then by code; rows with nothing reported last (sorted before the
-        # models are made: thousands of rows for the country's counties).
-        merged = sorted(
-            ((code, name, lvl, figures.get((ind, code), nothing)) for code, name, lvl in listed_all),
-            key=lambda r: (r[3][0] is None, -(r[3][0] or 0.0), r[0]),
-        )
+        # Highest total first (the database's order), then the listed rows with nothing reported,
+        # by code.
+        reported_rows = [(child, *rest) for child, *rest in figures[ind] if child in listed_all]
+        seen = {r[0] for r in reported_rows}
+        merged = reported_rows + [(code, *nothing) for code in listed_all if code not in seen]
         out = rows[ind]
-        for code, name, lvl, (total_, previous_, comparable_, reported_, rank, share, sum_) in merged:
+        for code, total_, previous_, comparable_, reported_, rank, share, sum_ in merged:
+            name, lvl = listed_all[code]
             if sum_ is not None:
                 sums[ind] = number(sum_)
             comparable, previous = number(comparable_), number(previous_)

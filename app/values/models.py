@@ -12,7 +12,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, utcnow
+from app.core.db import Base, UTCDateTime, utcnow
 from app.submissions.models import DataSource
 
 # Values are exact decimals in the database (fines have fen); Python sees floats, which hold
@@ -54,7 +53,7 @@ class MonthlyValue(Base):
     value: Mapped[float] = mapped_column(VALUE_TYPE)
     source: Mapped[DataSource] = mapped_column(_source_enum, default=DataSource.upload)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ValueHistory(Base):
@@ -71,7 +70,7 @@ class ValueHistory(Base):
     new_value: Mapped[float | None] = mapped_column(VALUE_TYPE, default=None)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True, default=None)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class ActivityKind(enum.StrEnum):
@@ -117,8 +116,8 @@ class MonthReport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
     month: Mapped[dt.date] = mapped_column(Date)
-    first_submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    last_submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    first_submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
     source: Mapped[DataSource] = mapped_column(_source_enum, default=DataSource.upload)
 
