@@ -440,6 +440,16 @@ def district_map(
     return make_figure(traces, layout)
 
 
+def heat_label(change: float) -> str:
+    """A heat-map cell's text: whole percents (the cells are small), more digits under 1 % so that a
+    small change is never printed as "-0%"; an exact zero is "0%"."""
+    if change == 0:
+        return "0%"
+    size = abs(change)
+    digits = 0 if size >= 0.995 else 1 if size >= 0.095 else 2
+    return f"{change:+.{digits}f}%"
+
+
 def change_heatmap(
     frame: pd.DataFrame,
     *,
@@ -472,7 +482,7 @@ def change_heatmap(
             change = float(value)
             meaning = good_direction.get(ind, 0)
             z_row.append(max(-cap, min(cap, change)) * meaning if meaning else 0.0)
-            t_row.append(f"{change:+.0f}%")  # whole percents: the cells are small
+            t_row.append(heat_label(change))
         z.append(z_row)
         text.append(t_row)
     trace = {

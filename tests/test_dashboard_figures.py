@@ -221,6 +221,18 @@ def test_district_map_is_points_on_plain_axes_without_a_base_map() -> None:
     assert not empty.data
 
 
+def test_heat_map_labels_never_print_a_change_as_minus_zero() -> None:
+    assert [figures.heat_label(v) for v in (0.0, -0.2, 0.04, -0.99, 1.0, 12.6, -80.0)] == [
+        "0%",
+        "-0.2%",
+        "+0.04%",
+        "-1.0%",
+        "+1%",
+        "+13%",
+        "-80%",
+    ]
+
+
 def test_change_heatmap_colours_by_meaning_and_leaves_unknown_blank() -> None:
     frame = pd.DataFrame(
         {
