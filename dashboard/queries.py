@@ -132,18 +132,22 @@ def trend_years(year: int, count: int = TREND_YEARS) -> list[int]:
     return list(range(max(EARLIEST_YEAR, year - count + 1), year + 1))
 
 
-def annual_totals(session: Session, *, principal: Principal, district: str, year: int, today: dt.date) -> TotalsOut:
+def annual_totals(
+    session: Session, *, principal: Principal, district: str | None, year: int, today: dt.date
+) -> TotalsOut:
     """One year's totals and year on year of ``district`` (the query layer's result)."""
     return stats.annual_totals(session, principal=principal, district=district, year=year, today=today)
 
 
-def derived_ratios(session: Session, *, principal: Principal, district: str, year: int, today: dt.date) -> pd.DataFrame:
+def derived_ratios(
+    session: Session, *, principal: Principal, district: str | None, year: int, today: dt.date
+) -> pd.DataFrame:
     """公开率, 整改率 and 平均罚款 of ``district`` in ``year``: year, code, name_zh, name_en, unit, value, …"""
     return ratios_frame(stats.derived_ratios(session, principal=principal, district=district, year=year, today=today))
 
 
 def yearly_totals(
-    session: Session, *, principal: Principal, district: str, years: list[int], today: dt.date
+    session: Session, *, principal: Principal, district: str | None, years: list[int], today: dt.date
 ) -> pd.DataFrame:
     """Each indicator's total in each of ``years`` (one call): year, code, total (NaN where nothing was
     reported), months_reported, months_expected."""
@@ -167,7 +171,7 @@ def yearly_totals(
 
 
 def monthly_compare(
-    session: Session, *, principal: Principal, district: str, year: int, indicator: str, today: dt.date
+    session: Session, *, principal: Principal, district: str | None, year: int, indicator: str, today: dt.date
 ) -> pd.DataFrame:
     """Twelve rows (month 1 … 12): ``this_year`` and ``last_year`` (NaN where nothing was reported),
     and how many districts reported each month of this year out of how many were expected."""

@@ -106,6 +106,22 @@ def test_overview_of_hedong_2021_shows_the_report_figures(client: TestClient, se
     assert "公开率" in ratios and "整改率" in ratios and "平均罚款" in ratios
 
 
+def test_overview_of_the_whole_country(client: TestClient, session: Session) -> None:
+    """A national viewer opening the Overview without a district sees the country's cards, the
+    figures ``/api/v1/stats/totals?district=100000`` answers; a city viewer still chooses a district."""
+    from app.auth.scope import SYSTEM
+    from app.stats import queries
+    from dashboard.formatting import format_amount
+
+    sign_in(client, session, scope=())
+    content = render(client, "/dashboard/", "?year=2021")["response"]["_pages_content"]["children"]
+    assert "全国" in shown(find(content, "page-heading"))
+    country = queries.annual_totals(session, principal=SYSTEM, district=None, year=2021, today=SEED_TODAY)
+    inspections = next(i for i in country.indicators if i.code == "inspection.enterprises")
+    assert inspections.total is not None and inspections.total > 807
+    assert shown(find(content, "kpi-inspection-enterprises-value")) == format_amount(inspections.total, "家次")
+
+
 def test_overview_in_english(client: TestClient, session: Session) -> None:
     sign_in(client, session)
     page = render(client, "/dashboard/", "?district=120102&year=2021&lang=en")

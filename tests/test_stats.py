@@ -99,6 +99,37 @@ def test_tianjin_totals_are_the_sum_of_its_districts(
     )
 
 
+def test_the_whole_country_is_district_100000(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    headers_for,
+    session: Session,  # type: ignore[no-untyped-def]
+) -> None:
+    country = totals(client, admin_headers, "100000", 2021)
+    by_sql: dict[str, float] = {}
+    for _d, _m, ind, v in raw_rows(session, "120000", 2021) + raw_rows(session, "500000", 2021):
+        by_sql[ind] = by_sql.get(ind, 0.0) + v
+    assert {c: r["total"] for c, r in country.items() if r["total"] is not None} == pytest.approx(by_sql)
+    body = client.get(f"{API}/stats/totals", params={"district": "100000", "year": 2021}, headers=admin_headers).json()
+    assert body["district"] == {"code": "100000", "name": "全国", "level": "country"}
+    assert body["districts_counted"] > 2800
+    for path, params in (
+        ("/stats/yearly", {"year_from": 2020, "year_to": 2021}),
+        ("/stats/monthly", {"year": 2021, "indicator": "drill.drills"}),
+        ("/stats/ratios", {"year": 2021}),
+    ):
+        r = client.get(API + path, params={"district": "100000", **params}, headers=admin_headers)
+        assert r.status_code == 200, r.text
+    drills = client.get(
+        f"{API}/stats/monthly",
+        params={"district": "100000", "year": 2021, "indicator": "drill.drills"},
+        headers=admin_headers,
+    ).json()
+    assert drills["total"] == pytest.approx(by_sql["drill.drills"])
+    viewer = headers_for("viewer", "120100")
+    assert_problem(client.get(f"{API}/stats/totals", params={"district": "100000", "year": 2021}, headers=viewer), 403)
+
+
 def test_totals_count_only_ended_months_as_expected(
     client: TestClient, admin_headers: dict[str, str], session: Session
 ) -> None:

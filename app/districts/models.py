@@ -11,6 +11,9 @@ from app.core.db import Base
 
 
 class DistrictLevel(enum.StrEnum):
+    # Only the statistics' reference to the whole country has this level; no row of the district
+    # table does.
+    country = "country"
     province = "province"
     city = "city"
     county = "county"

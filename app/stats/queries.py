@@ -27,6 +27,7 @@ import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -50,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.auth.scope import Principal, code_prefix
-from app.core.errors import NotFound, Problem, ValidationFailed
+from app.core.errors import Forbidden, NotFound, Problem, ValidationFailed
 from app.districts import service as districts
 from app.districts.models import District, DistrictLevel
 from app.indicators import service as indicators
@@ -208,6 +209,39 @@ def readable_district(session: Session, *, principal: Principal, code: str) -> D
     return district
 
 
+# The whole country as an area of totals and series: no row in the district table, the code common
+# GB/T 2260 datasets give 中华人民共和国, and only callers with the whole country in scope.
+COUNTRY_CODE = "100000"
+
+
+@dataclass(frozen=True)
+class Area:
+    """What an aggregate sums: the area's reference, the county filter (``None``: every county) and
+    how many county-level districts are expected to report under it."""
+
+    ref: s.DistrictRef
+    counties: list[str] | None
+    expected: int
+
+
+def readable_area(session: Session, *, principal: Principal, code: str | None) -> Area:
+    """A district (404 if unknown, 403 outside the scope) or, for ``None`` or ``COUNTRY_CODE``, the
+    whole country (403 unless the caller's scope is the whole country)."""
+    if code is None or code == COUNTRY_CODE:
+        if not principal.scope.is_country:
+            raise Forbidden(
+                f"无权查看全国数据（超出账号 {principal.name} 的范围）",
+                f"The whole country is outside the scope of user {principal.name}",
+                district=COUNTRY_CODE,
+            )
+        expected = session.scalar(select(func.count()).where(D.level == DistrictLevel.county, reporting_area(D.code)))
+        ref = s.DistrictRef(code=COUNTRY_CODE, name="全国", level=DistrictLevel.country)
+        return Area(ref=ref, counties=None, expected=int(expected or 0))
+    district = readable_district(session, principal=principal, code=code)
+    codes = county_codes(session, code=code) or []
+    return Area(ref=district_ref(district), counties=codes, expected=len(codes))
+
+
 def listable_parent(session: Session, *, principal: Principal, code: str | None) -> tuple[District | None, bool]:
     """A parent whose children the caller may list, and whether the list is cut to the caller's scope.
 
@@ -332,7 +366,7 @@ def annual_totals(
     session: Session,
     *,
     principal: Principal,
-    district: str,
+    district: str | None,
     year: int,
     month_to: int | None = None,
     today: dt.date | None = None,
@@ -350,15 +384,14 @@ def annual_totals(
     today = today or dt.date.today()
     month_to = month_to or 12
     check_year(year, today)
-    area = readable_district(session, principal=principal, code=district)
+    area = readable_area(session, principal=principal, code=district)
     catalogue = indicators.get_all(session)
-    codes = county_codes(session, code=district) or []
     analytical(session)
     stmt = _year_on_year(
-        year=year, month_to=month_to, where=[one_of(YCUR.c.district_code, codes)], by=[YCUR.c.indicator_code]
+        year=year, month_to=month_to, where=[one_of(YCUR.c.district_code, area.counties)], by=[YCUR.c.indicator_code]
     )
     rows = {r.indicator_code: r for r in session.execute(stmt)}
-    counties = len(codes)
+    counties = area.expected
     expected = counties * ended_months(year, month_to, today)
     out: list[s.IndicatorTotal] = []
     for info in catalogue.values():
@@ -378,7 +411,7 @@ def annual_totals(
             )
         )
     return s.TotalsOut(
-        district=district_ref(area),
+        district=area.ref,
         year=year,
         previous_year=year - 1,
         month_to=month_to,
@@ -391,7 +424,7 @@ def yearly_totals(
     session: Session,
     *,
     principal: Principal,
-    district: str,
+    district: str | None,
     year_from: int,
     year_to: int,
     today: dt.date | None = None,
@@ -407,9 +440,8 @@ def yearly_totals(
             f"year_from {year_from} is after year_to {year_to}",
             errors=[Problem("year.range", "起始年份晚于结束年份", "year_from is after year_to", column="year_from")],
         )
-    area = readable_district(session, principal=principal, code=district)
+    area = readable_area(session, principal=principal, code=district)
     catalogue = indicators.get_all(session)
-    codes = county_codes(session, code=district) or []
     stmt = (
         select(
             YEARLY.c.year,
@@ -417,12 +449,12 @@ def yearly_totals(
             func.sum(YEARLY.c.total),
             func.sum(YEARLY.c.months_reported),
         )
-        .where(one_of(YEARLY.c.district_code, codes), YEARLY.c.year >= year_from, YEARLY.c.year <= year_to)
+        .where(one_of(YEARLY.c.district_code, area.counties), YEARLY.c.year >= year_from, YEARLY.c.year <= year_to)
         .group_by(YEARLY.c.year, YEARLY.c.indicator_code)
     )
     found = {(year, code): (total, n) for year, code, total, n in session.execute(stmt)}
     years = range(year_from, year_to + 1)
-    expected = {year: len(codes) * ended_months(year, 12, today) for year in years}
+    expected = {year: area.expected * ended_months(year, 12, today) for year in years}
     out = []
     for info in catalogue.values():
         points = []
@@ -433,10 +465,10 @@ def yearly_totals(
             )
         out.append(s.IndicatorYears(**indicator_ref(info).model_dump(), years=points))
     return s.YearlyOut(
-        district=district_ref(area),
+        district=area.ref,
         year_from=year_from,
         year_to=year_to,
-        districts_counted=len(codes),
+        districts_counted=area.expected,
         indicators=out,
     )
 
@@ -444,7 +476,7 @@ def yearly_totals(
 # ----------------------------------------------------------------------------- derived ratios
 
 
-def _ratios(session: Session, *, counties: list[str], year: int, month_to: int) -> list[s.DerivedRatio]:
+def _ratios(session: Session, *, counties: list[str] | None, year: int, month_to: int) -> list[s.DerivedRatio]:
     codes = sorted({c for num, den, *_ in RATIOS.values() for c in (num, den)})
     per_month = (
         select(
@@ -493,7 +525,7 @@ def derived_ratios(
     session: Session,
     *,
     principal: Principal,
-    district: str,
+    district: str | None,
     year: int,
     month_to: int | None = None,
     today: dt.date | None = None,
@@ -507,14 +539,13 @@ def derived_ratios(
     today = today or dt.date.today()
     month_to = month_to or 12
     check_year(year, today)
-    area = readable_district(session, principal=principal, code=district)
-    counties = county_codes(session, code=district) or []
+    area = readable_area(session, principal=principal, code=district)
     analytical(session)
     return s.RatiosOut(
-        district=district_ref(area),
+        district=area.ref,
         year=year,
         month_to=month_to,
-        ratios=_ratios(session, counties=counties, year=year, month_to=month_to),
+        ratios=_ratios(session, counties=area.counties, year=year, month_to=month_to),
     )
 
 
@@ -522,8 +553,9 @@ def derived_ratios(
 
 
 def _month_points(
-    session: Session, *, counties: list[str], indicator: str, year: int, today: dt.date
+    session: Session, *, area: Area, indicator: str, year: int, today: dt.date
 ) -> tuple[list[s.MonthPoint], float | None]:
+    counties = area.counties
     sums = {
         m: (total, n)
         for m, total, n in session.execute(
@@ -554,7 +586,7 @@ def _month_points(
                 month=month_label(key),
                 value=number(value),
                 districts_reported=int(reported),
-                districts_expected=len(counties) if month_has_ended(year, m, today) else 0,
+                districts_expected=area.expected if month_has_ended(year, m, today) else 0,
             )
         )
     return points, number(total)
@@ -564,7 +596,7 @@ def monthly_series(
     session: Session,
     *,
     principal: Principal,
-    district: str,
+    district: str | None,
     year: int,
     indicator: str,
     compare_previous: bool = False,
@@ -574,17 +606,14 @@ def monthly_series(
     county reported the month, 0 where zero was reported; with ``compare_previous`` last year too."""
     today = today or dt.date.today()
     check_year(year, today)
-    area = readable_district(session, principal=principal, code=district)
+    area = readable_area(session, principal=principal, code=district)
     info = indicator_or_raise(session, code=indicator)
-    counties = county_codes(session, code=district) or []
-    points, total = _month_points(session, counties=counties, indicator=indicator, year=year, today=today)
-    out = s.MonthlyOut(
-        district=district_ref(area), indicator=indicator_ref(info), year=year, months=points, total=total
-    )
+    points, total = _month_points(session, area=area, indicator=indicator, year=year, today=today)
+    out = s.MonthlyOut(district=area.ref, indicator=indicator_ref(info), year=year, months=points, total=total)
     if compare_previous:
         out.previous_year = year - 1
         out.previous, out.previous_total = _month_points(
-            session, counties=counties, indicator=indicator, year=year - 1, today=today
+            session, area=area, indicator=indicator, year=year - 1, today=today
         )
     return out
 

@@ -38,7 +38,13 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: {"description": "参数无效，如年份超出范围 / Invalid parameter, e.g. year out of range"},
 }
 
-District = Annotated[str, Query(description="区划代码（区县、市或省）/ district code (county, city or province)")]
+District = Annotated[
+    str,
+    Query(
+        description="区划代码（区县、市或省；全国为 100000）/ district code (county, city or province; "
+        "100000 for the whole country)"
+    ),
+]
 Year = Annotated[int, Query(description="年份 / year", examples=[2021])]
 Indicator = Annotated[str, Query(description="指标代码 / indicator code", examples=["inspection.enterprises"])]
 MonthTo = Annotated[int | None, Query(ge=1, le=12, description="只统计 1 至 month_to 月 / sum months 1 … month_to")]

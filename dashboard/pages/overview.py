@@ -39,7 +39,7 @@ def layout(**query: str) -> html.Div:
 
 def overview_controls(ctx: PageContext) -> html.Div:
     return controls(
-        district_control(ctx.districts, state=ctx.state, include_country=False, lang=ctx.lang),
+        district_control(ctx.districts, state=ctx.state, include_country=ctx.country_wide, lang=ctx.lang),
         year_control(ctx.years, state=ctx.state, lang=ctx.lang),
         indicator_control(ctx.catalogue, value=ctx.indicator(), lang=ctx.lang),
     )
@@ -53,7 +53,7 @@ def drop_leading_empty(frame: pd.DataFrame) -> pd.DataFrame:
 
 def overview_content(ctx: PageContext) -> html.Div:
     state, lang = ctx.state, ctx.lang
-    if state.district is None:
+    if state.district is None and not ctx.country_wide:
         return notice(t("choose_district", lang))
     indicator = ctx.indicator()
     years = queries.trend_years(state.year)
@@ -89,7 +89,7 @@ def overview_content(ctx: PageContext) -> html.Div:
         [
             page_header(
                 heading,
-                scope_name=f"{scope}（{state.district}）",
+                scope_name=f"{scope}（{state.district}）" if state.district else scope,
                 year=state.year,
                 lang=lang,
                 today=today,
