@@ -57,6 +57,8 @@ AREA_WORDS = (
 )
 # Core columns: the query helpers of the statistics layer take SQL expressions, not ORM attributes.
 VALUES, ACTIVITIES = MonthlyValue.__table__.c, Activity.__table__.c
+# Prefixed to a change computed over only the months (or district-months) both years reported.
+COMPARABLE = "按可比口径"
 CHART_INDICATOR = "inspection.enterprises"
 MAX_NAMED_ACTIVITIES = 10
 WRITER_SECTIONS = ("二、主要负责人履行第一责任人职责情况", "三、存在的不足和原因", "四、下一年度工作安排")
@@ -394,12 +396,15 @@ class _Builder:
                 basis = f"{last}，仅比较两年均报送的区县-月（{t.months_compared}个）"
         else:
             basis = last
+        # A change over only some of the months says so in the sentence itself: a reader holding
+        # last year's report (whose total covers other months) would otherwise see a wrong sign.
+        qualifier = COMPARABLE if t.months_compared < t.months_reported else ""
         pct = change_percent(t.comparable_total, t.previous_total)
         if pct is None:
             if t.comparable_total == 0:
-                return "与上年持平", basis
+                return qualifier + "与上年持平", basis
             return None, f"{last}为0，不作同比"
-        return format_change(pct), basis
+        return qualifier + format_change(pct), basis
 
     # ------------------------------------------------------------------ paragraphs
 
@@ -411,6 +416,7 @@ class _Builder:
         names: list[str],
     ) -> str | None:
         clauses: list[str] = []
+        qualified = False
         for part in area.parts:
             if isinstance(part, RatioPart):
                 value = ratios.get(part.code)
@@ -437,7 +443,12 @@ class _Builder:
             if t is None or t.total is None:
                 continue
             fig = self.indicator_figure(t)
-            clauses.append(part.template.format(v=fig.text) + (f"，{fig.change_text}" if fig.change_text else ""))
+            change = fig.change_text
+            if change and change.startswith(COMPARABLE):
+                # Said once per paragraph, as a writer would; the appendix keeps it on every row.
+                change = change.removeprefix(COMPARABLE) if qualified else change
+                qualified = True
+            clauses.append(part.template.format(v=fig.text) + (f"，{change}" if change else ""))
         if not clauses and not names:
             return None
         when = "全年" if self.month_to == 12 else format_month_span(1, self.month_to)
@@ -470,23 +481,30 @@ class _Builder:
     def ranking_sentence(self, area: Area) -> str:
         """ "从各区县看，执法检查最多的是…（…），最少的是…（…）。" for the area's headline indicators."""
         clauses = []
-        for code in area.ranked:
-            ranking = queries.district_ranking(
-                self.session,
-                principal=self.principal,
-                year=self.year,
-                indicator=code,
-                parent=self.district.code,
-                level=DistrictLevel.county,
-                today=self.today,
-            )
+        rankings = queries.district_rankings(
+            self.session,
+            principal=self.principal,
+            year=self.year,
+            indicators=list(area.ranked),
+            parent=self.district.code,
+            level=DistrictLevel.county,
+            today=self.today,
+        )
+        for ranking in rankings.values():
+            code = ranking.indicator.code
             rows = [r for r in ranking.rows if r.total is not None]
-            if len(rows) < 2 or rows[0].total == rows[-1].total:
+            # "Least" only among districts that reported every month: one that missed months would
+            # be named least for not reporting, not for doing little.
+            complete = [r for r in rows if r.months_reported >= r.months_expected]
+            if len(rows) < 2 or not complete or rows[0].total == complete[-1].total:
                 continue
             label, unit = ranking.indicator.name_zh, ranking.indicator.unit
             parts = []
-            for which, word, value in (("most", "最多", rows[0].total), ("least", "最少", rows[-1].total)):
-                named = [r for r in rows if r.total == value]
+            for which, word, value, among in (
+                ("most", "最多", rows[0].total, rows),
+                ("least", "最少", complete[-1].total, complete),
+            ):
+                named = [r for r in among if r.total == value]
                 names = "、".join(r.name for r in named)
                 text = format_quantity(value, unit)  # type: ignore[arg-type]
                 missing = sum(r.months_expected - r.months_reported for r in named)

@@ -729,6 +729,8 @@ def district_rankings(
             errors=[Problem("parent.is_county", "区县没有下级", "a county has no children", column="parent")],
         )
     wanted = list(dict.fromkeys(indicators))
+    if not wanted:
+        return {}
     infos = {code: indicator_or_raise(session, code=code) for code in wanted}
     child = _child_of(parent_row, level)
     codes = county_codes(session, code=parent, principal=principal)
