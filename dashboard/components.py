@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from app.core.errors import AppError
 from dashboard import ids
@@ -215,7 +216,7 @@ def notice(text: str) -> html.Div:
     return html.Div(text, className="notice")
 
 
-def section(title: str, *children: Any, class_name: str = "section") -> html.Section:
+def section(title: str | Component, *children: Any, class_name: str = "section") -> html.Section:
     return html.Section([html.H3(title), *children], className=class_name)
 
 

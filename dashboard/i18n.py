@@ -84,6 +84,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "completeness.missing": ("漏报", "Missing"),
     "completeness.not_due": ("未到期", "Not due"),
     "completeness.missing_last_month": ("上月未报送的区县", "Districts missing last month"),
+    "completeness.not_yet_reported_last_month": (
+        "上月尚未报送的区县（报送期限{due}）",
+        "Districts that have not yet reported last month (due {due})",
+    ),
     "completeness.none_missing": ("全部已报送。", "Every district has reported."),
     "completeness.deadline": ("次月{day}日前报送为按时（北京时间）", "On time: by the {day}th of the next month"),
     "completeness.top_rows": (

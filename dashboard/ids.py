@@ -77,6 +77,7 @@ DRILL_LOCATION = "drill-location"
 COMPLETENESS_GRAPH = "completeness-graph"
 COMPLETENESS_RATE = "completeness-rate"
 MISSING_LIST = "missing-list"
+MISSING_TITLE = "missing-title"
 
 # ----------------------------------------------------------------------------- data
 VALUES_GRID = "values-grid"

@@ -3,6 +3,7 @@ endpoint, as a signed-in user: what each page says, within the user's scope, in 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -177,6 +178,18 @@ def test_completeness_page_lists_who_is_missing(client: TestClient, session: Ses
     assert find(content, "missing-list") is not None
     grid = find(content, "completeness-graph")
     assert grid is not None and len(grid["props"]["figure"]["data"][0]["y"]) == 16
+
+
+def test_before_the_deadline_last_month_is_not_yet_due_not_missing(
+    client: TestClient, session: Session, api: FastAPI
+) -> None:
+    sign_in(client, session)
+    search = "?district=120000&year=2026"
+    after = render(client, "/dashboard/completeness", search)["response"]["_pages_content"]["children"]
+    assert shown(find(after, "missing-title")) == "上月未报送的区县（2026年10月）"  # today 11-22: past 11-10
+    api.state.dash.server.config["TODAY"] = dt.date(2026, 11, 5)
+    before = render(client, "/dashboard/completeness", search)["response"]["_pages_content"]["children"]
+    assert shown(find(before, "missing-title")) == "上月尚未报送的区县（报送期限11月10日）（2026年10月）"
 
 
 def test_data_page_shows_the_months_of_the_scope(client: TestClient, session: Session) -> None:

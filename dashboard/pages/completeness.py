@@ -55,6 +55,12 @@ def worst_first(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
     return rows.sort_values(["missing", "late", "code"], ascending=[False, False, True]).head(limit)
 
 
+def report_due_date(year: int, month: int) -> dt.date:
+    """The last day a month's report is on time: the 10th of the next month."""
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return nxt.replace(day=queries.DEADLINE_DAY)
+
+
 def last_ended_month(today: dt.date) -> tuple[int, int]:
     previous = today.replace(day=1) - dt.timedelta(days=1)
     return previous.year, previous.month
@@ -86,7 +92,15 @@ def completeness_content(ctx: PageContext) -> html.Div:
         missing = last.cells[(last.cells["month"] == last_month) & (last.cells["status"] == "missing")]
     else:
         missing = result.cells.head(0)
-    missing_title = f"{t('completeness.missing_last_month', lang)}（{format_month(last_year, last_month, lang)}）"
+    # Until last month's deadline (the 10th of this month) nobody is late yet: the list is of who
+    # has not reported so far, not of who missed it.
+    due = report_due_date(last_year, last_month)
+    if ctx.today <= due:
+        due_text = f"{due.month}月{due.day}日" if lang == "zh" else f"{due:%d %b}"
+        key = "completeness.not_yet_reported_last_month"
+        missing_title = f"{t(key, lang, due=due_text)}（{format_month(last_year, last_month, lang)}）"
+    else:
+        missing_title = f"{t('completeness.missing_last_month', lang)}（{format_month(last_year, last_month, lang)}）"
     missing_list = (
         html.Ul([html.Li(f"{r.name} {r.code}") for r in missing.itertuples()], className="missing-list")
         if not missing.empty
@@ -128,7 +142,7 @@ def completeness_content(ctx: PageContext) -> html.Div:
             ),
             cards,
             section(
-                missing_title,
+                html.Span(missing_title, id=ids.MISSING_TITLE),
                 html.Div(missing_list, id=ids.MISSING_LIST),
             ),
             section(
