@@ -218,6 +218,8 @@ def test_data_page_downloads_exactly_the_rows_shown(leader_page: tuple[Any, Watc
     page.wait_for_function(
         "() => document.querySelectorAll('#values-grid .ag-center-cols-container .ag-row').length === 9"
     )
+    shown_months = page.locator("#values-grid .ag-pinned-left-cols-container [col-id='month']").all_inner_texts()
+    assert sorted(shown_months) == sorted(f"2021年{m}月" for m in range(1, 10))  # as reports write dates
     with page.expect_download() as filtered:
         page.click("#download-xlsx")
     assert filtered.value.suggested_filename == "values_120102_2021.xlsx"

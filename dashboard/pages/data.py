@@ -67,6 +67,9 @@ def field_of(code: str) -> str:
     return code.replace(".", "__")
 
 
+MONTH_ZH = "params.value ? params.value.slice(0, 4) + '年' + Number(params.value.slice(5, 7)) + '月' : ''"
+
+
 def column_defs(ctx: PageContext, codes: list[str]) -> list[dict[str, Any]]:
     lang: Lang = ctx.lang
     columns: list[dict[str, Any]] = [
@@ -74,6 +77,10 @@ def column_defs(ctx: PageContext, codes: list[str]) -> list[dict[str, Any]]:
         {"field": "district_name", "headerName": t("data.district_name", lang), "pinned": "left", "width": 120},
         {"field": "month", "headerName": t("data.month", lang), "pinned": "left", "width": 100},
     ]
+    if lang == "zh":
+        # Shown as reports write dates (2021年3月); the value stays 2021-03, so sorting, the filter
+        # and the downloads keep the form the upload accepts back.
+        columns[2]["valueFormatter"] = {"function": MONTH_ZH}
     for code in codes:
         row = ctx.catalogue.loc[code]
         header = f"{pick(lang, row.name_zh, row.name_en)}（{pick(lang, row.unit, row.unit_en)}）"
