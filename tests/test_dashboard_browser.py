@@ -254,6 +254,26 @@ def test_language_switch_and_print_view(leader_page: tuple[Any, Watch], live_ser
     assert watch.problems == []
 
 
+def test_a_long_data_grid_prints_whole(leader_page: tuple[Any, Watch], live_server: LiveServer) -> None:
+    """A city's grid scrolls in a fixed box on screen; in print every row is laid out (not one
+    empty box), and the screen layout comes back afterwards."""
+    page, watch = leader_page
+    open_page(page, live_server.url + "/dashboard/data?district=120000&year=2021")
+    page.wait_for_selector("#values-grid .ag-row")
+    total = page.evaluate("() => dash_ag_grid.getApi('values-grid').getDisplayedRowCount()")
+    assert total > 100
+    rendered = "() => document.querySelectorAll('#values-grid .ag-center-cols-container .ag-row').length"
+    assert page.evaluate(rendered) < total  # virtualised on screen
+    page.emulate_media(media="print")
+    page.wait_for_function(f"() => ({rendered[6:]}) === {total}")
+    assert page.evaluate("() => document.getElementById('values-grid').getBoundingClientRect().height") > 2000
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 3  # the rows run over several pages
+    page.emulate_media(media="screen")
+    page.wait_for_function("() => document.getElementById('values-grid').style.height === '600px'")
+    assert watch.problems == []
+
+
 def test_reports_page_offers_the_generator(leader_page: tuple[Any, Watch], live_server: LiveServer) -> None:
     page, watch = leader_page
     open_page(page, live_server.url + PAGES["reports"])
