@@ -264,7 +264,7 @@ def test_city_report_sums_names_most_and_least_and_reports_completeness(session:
     completeness = queries.completeness(session, principal=SYSTEM, year=2021, parent=TIANJIN, today=SEED_TODAY)
     reported = report.figure("completeness.reported")
     assert reported is not None and reported.value == completeness.submitted + completeness.late
-    assert f"{len(completeness.rows)}个区县应报送月度数据{completeness.expected}个区县-月" in text
+    assert f"{len(completeness.rows)}个区县应报送月度报表{completeness.expected}份，" in text
     missing_rows = [r for r in completeness.rows if r.missing]
     assert missing_rows, "the seed has months not reported in Tianjin 2021"
     assert any(n.startswith("注：") and missing_rows[0].name in n for n in report.notes)

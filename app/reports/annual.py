@@ -585,10 +585,11 @@ class _Builder:
         reported = this.submitted + this.late
         figures = [
             ("completeness.districts", "区县数", len(this.rows), "个"),
-            ("completeness.expected", "应报送区县-月", this.expected, "个"),
-            ("completeness.reported", "已报送区县-月", reported, "个"),
-            ("completeness.late", "其中迟报", this.late, "个"),
-            ("completeness.missing", "未报送区县-月", this.missing, "个"),
+            # One district's report of one month is one 月度报表: "份", as bureaus count forms.
+            ("completeness.expected", "应报送月度报表", this.expected, "份"),
+            ("completeness.reported", "已报送月度报表", reported, "份"),
+            ("completeness.late", "其中迟报", this.late, "份"),
+            ("completeness.missing", "未报送月度报表", this.missing, "份"),
         ]
         written: dict[str, str] = {}
         for key, label, value, unit in figures:
@@ -624,8 +625,8 @@ class _Builder:
             )
         when = "全年" if self.month_to == 12 else format_month_span(1, self.month_to)
         text = (
-            f"{when}，{self.word}{written['completeness.districts']}区县应报送月度数据{written['completeness.expected']}"
-            f"区县-月，已报送{written['completeness.reported']}（其中迟报{written['completeness.late']}），"
+            f"{when}，{self.word}{written['completeness.districts']}区县应报送月度报表{written['completeness.expected']}，"
+            f"已报送{written['completeness.reported']}（其中迟报{written['completeness.late']}），"
             f"未报送{written['completeness.missing']}"
         )
         if "completeness.reporting_rate" in written:
