@@ -394,7 +394,12 @@ def district_map(
                     "cmin": 0,
                     "line": {"width": 1, "color": "#7b241c"},
                     "opacity": 0.85,
-                    "colorbar": {"title": {"text": value_label}, "thickness": 12},
+                    "colorbar": {
+                        "title": {"text": value_label},
+                        "thickness": 12,
+                        # 1万, 2万 … as on the other axes, not plotly's 10k / 1M.
+                        **{k: v for k, v in value_axis(reported["value"], lang).items() if k != "rangemode"},
+                    },
                 },
                 "name": value_label,
                 "showlegend": False,

@@ -219,6 +219,10 @@ def test_district_map_is_points_on_plain_axes_without_a_base_map() -> None:
     assert fig.layout.yaxis.scaleratio == pytest.approx(1 / math.cos(math.radians(39.12)), rel=1e-3)
     empty = valid(figures.district_map(frame.head(0), unit="家次", lang="zh", value_label="x"))
     assert not empty.data
+    # The colour bar reads the Chinese way too (万, not plotly's "k").
+    fines = frame.assign(value=[120000.0, 2500000.0, NAN, 30000.0])
+    bar = valid(figures.district_map(fines, unit="元", lang="zh", value_label="罚款")).data[0].marker.colorbar
+    assert bar.tickmode == "array" and any(text.endswith("万") for text in bar.ticktext)
 
 
 def test_heat_map_labels_never_print_a_change_as_minus_zero() -> None:
