@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import ApiToken, AuthEvent, Role, User, UserDistrict
@@ -165,7 +165,15 @@ def authenticate_password(
 ) -> SignIn:
     """Check a password. Repeated failures lock the account for a doubling time (kept in the
     database, so every process behind a load balancer enforces the same lock)."""
-    user = get_by_name(session, name=name)
+    # The user's row is locked before the lock and the counter are looked at, so parallel guesses
+    # at one account queue here one by one and each sees the failures of those before it: no more
+    # than login_max_failures guesses are checked before the account locks. The argon2 check then
+    # runs while the row is held, which serialises guesses per account, as intended. FOR NO KEY
+    # UPDATE (key_share) leaves inserts that merely reference the user (audit rows) unblocked.
+    # SQLite has no row locks and ignores this; the counting below is atomic there too.
+    user = session.scalar(
+        select(User).where(User.name == name).with_for_update(key_share=True).execution_options(populate_existing=True)
+    )
     now = utcnow()
     if user is not None:
         locked = user.locked_until
@@ -184,8 +192,17 @@ def authenticate_password(
     ok = verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
         if user is not None:
-            user.failed_logins += 1
-            over = user.failed_logins - settings.login_max_failures
+            # Counted by the database, not read-add-write in Python, so that no failure is lost
+            # where guesses are not queued by the row lock (SQLite runs the SELECT above outside
+            # any transaction); the lock follows from the count the database returns.
+            failures = session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=User.failed_logins + 1)
+                .returning(User.failed_logins),
+                execution_options={"synchronize_session": "fetch"},
+            ).scalar_one()
+            over = failures - settings.login_max_failures
             if over >= 0:
                 lock = min(settings.login_lock_seconds * 2**over, settings.login_lock_max_seconds)
                 user.locked_until = now + dt.timedelta(seconds=lock)
