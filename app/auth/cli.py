@@ -18,6 +18,10 @@ from app.core.db import Database, utcnow
 from app.core.errors import AppError
 
 DEMO_ADMIN = "admin"
+FIRST_ADMIN_HINT = (
+    "尚无用户，请先创建管理员 / No user yet; create the first admin: "
+    "python -m app users create --name admin --role admin --password '…'"
+)
 
 
 def _fail(err: AppError) -> int:
@@ -101,14 +105,15 @@ def _tokens(p: argparse.ArgumentParser) -> None:
 
 
 def ensure_demo_admin(database: Database, settings: Settings) -> None:
-    """On a local machine's first start, create the admin ``admin`` and say how to sign in.
-
-    Only for ENVIRONMENT=local with no user at all; a deployment creates its first admin with
-    ``python -m app users create --name … --role admin --password …``."""
-    if settings.environment != "local":
-        return
+    """On a laptop's first start (ENVIRONMENT=local on SQLite, no user at all), create the admin
+    ``admin`` and say how to sign in. Anywhere else with no user yet, only say how to create the
+    first admin: on a server (PostgreSQL) the printed password would land in the service's log and
+    stay in its archive, and ENVIRONMENT=local is merely the default there, not a choice."""
     with database.session() as session:
         if session.scalar(select(func.count()).select_from(User)):
+            return
+        if settings.environment != "local" or database.dialect != "sqlite":
+            console.print(FIRST_ADMIN_HINT, style="yellow", markup=False, highlight=False, soft_wrap=True)
             return
         password = secrets.token_urlsafe(9)
         create_user(session, name=DEMO_ADMIN, role=Role.admin, password=password, display_name="演示管理员")
