@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -220,3 +221,41 @@ def test_scope_prefixes_follow_the_code_hierarchy() -> None:
     assert not city.covers("500112")
     assert Scope.country().covers("500112")
     assert Scope.of(["120102"]).overlaps("120000") and not Scope.of(["120102"]).covers("120000")
+
+
+def test_a_repeated_token_prefix_is_drawn_again(
+    client: TestClient, session: Session, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import secrets
+
+    taken = session.scalars(select(ApiToken.prefix)).first()
+    assert taken is not None
+    # The random source repeats an existing lookup prefix once, then draws normally.
+    repeats = [taken]
+    real_token_hex = secrets.token_hex
+    monkeypatch.setattr(secrets, "token_hex", lambda n=None: repeats.pop() if repeats else real_token_hex(n))
+    create_user(session, name="hedong_staff_collide")
+    r = client.post("/api/v1/tokens", json={"user": "hedong_staff_collide"}, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    assert repeats == [], "the repeat was not drawn"
+    token = r.json()["token"]
+    lookup = token.split("_")[1]
+    assert lookup != taken and len(lookup) == 8 and r.json()["prefix"] == lookup
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["name"] == (
+        "hedong_staff_collide"
+    )
+
+
+def test_a_random_source_that_keeps_repeating_gives_up_cleanly(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import secrets
+
+    from app.auth.service import create_token
+    from app.core.errors import InternalError
+
+    user = create_user(session)
+    taken, _ = create_token(session, user=user)
+    monkeypatch.setattr(secrets, "token_hex", lambda n=None: taken.prefix)
+    with pytest.raises(InternalError):
+        create_token(session, user=user)

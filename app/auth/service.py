@@ -20,8 +20,11 @@ from app.auth.security import (
 )
 from app.core.config import Settings
 from app.core.db import utcnow
-from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
+from app.core.errors import AppError, Conflict, InternalError, NotFound, ValidationFailed
 from app.districts.models import District
+
+# Lookup prefixes drawn before giving up: five repeats in a row mean a broken random source.
+TOKEN_DRAWS = 5
 
 
 class TooManyAttempts(AppError):
@@ -111,7 +114,15 @@ def create_token(
     actor_id: int | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the row and the plaintext, which is never stored."""
-    token = new_token()
+    # The lookup part is 8 hex digits (the documented token format) and unique: a repeat is rare
+    # (2^32 values) but grows likelier as tokens pile up, and the unique constraint would turn it
+    # into a 500. Draw again instead.
+    for _attempt in range(TOKEN_DRAWS):
+        token = new_token()
+        if session.scalar(select(ApiToken.id).where(ApiToken.prefix == token.lookup)) is None:
+            break
+    else:
+        raise InternalError("无法生成不重复的令牌，请重试", "Could not draw an unused token prefix; try again")
     row = ApiToken(user_id=user.id, name=name, prefix=token.lookup, token_hash=token.digest, expires_at=expires_at)
     session.add(row)
     session.flush()
