@@ -8,9 +8,11 @@ import secrets
 import sys
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
+from app.auth.schemas import USER_NAME_RULE, UserName
 from app.auth.service import create_token, create_user, get_by_name_or_raise, revoke_token
 from app.cli import command, console, open_database
 from app.core.config import Settings
@@ -22,6 +24,14 @@ FIRST_ADMIN_HINT = (
     "尚无用户，请先创建管理员 / No user yet; create the first admin: "
     "python -m app users create --name admin --role admin --password '…'"
 )
+
+
+def _is_user_name(name: str) -> bool:
+    try:
+        TypeAdapter(UserName).validate_python(name)
+    except ValidationError:
+        return False
+    return True
 
 
 def _fail(err: AppError) -> int:
@@ -47,6 +57,11 @@ def _users(p: argparse.ArgumentParser) -> None:
     sub.add_parser("list", help="列出用户 / list users")
 
     def run(args: argparse.Namespace) -> int:
+        if args.action == "create" and not _is_user_name(args.name):
+            # The API refuses such a name (UserCreate); a user made here would be one the API
+            # could never have made, nor a form field expect.
+            console.print(f"错误 Error: {USER_NAME_RULE[0]} / {USER_NAME_RULE[1]}", markup=False, soft_wrap=True)
+            return 2
         database = open_database()
         if args.action == "list":
             with database.session() as session:
