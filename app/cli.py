@@ -12,8 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from app.core.config import get_settings
+from app.core.config import Settings, get_settings
 from app.core.db import Database
 
 console = Console(stderr=True)
@@ -125,9 +127,11 @@ def _seed(p: argparse.ArgumentParser) -> None:
 
 @command("serve", "迁移、（空库时）载入演示数据并启动服务 / migrate, seed if empty, serve")
 def _serve(p: argparse.ArgumentParser) -> None:
-    settings = get_settings()
-    p.add_argument("--host", default=settings.host)
-    p.add_argument("--port", type=int, default=settings.port)
+    # Defaults come from the settings when the command runs, not while the parser is built: reading
+    # the settings makes data/secret_key, and `python -m app --help` should leave no trace.
+    host, port = Settings.model_fields["host"].default, Settings.model_fields["port"].default
+    p.add_argument("--host", default=None, help=f"默认取 HOST 设置 / default: the HOST setting ({host})")
+    p.add_argument("--port", type=int, default=None, help=f"默认取 PORT 设置 / default: the PORT setting ({port})")
     p.add_argument("--no-seed", action="store_true", help="空库时也不载入演示数据 / never seed")
     p.add_argument("--workers", type=int, default=1)
 
@@ -137,18 +141,20 @@ def _serve(p: argparse.ArgumentParser) -> None:
         from app.auth.cli import ensure_demo_admin
         from seed.loader import database_is_empty
 
+        settings = get_settings()
+        host = args.host or settings.host
+        port = args.port if args.port is not None else settings.port
         database = open_database()
         migrate_database(database)
         if not args.no_seed and database_is_empty(database):
             console.print("数据库为空，载入演示数据 Empty database: loading the demo data")
             run_seed_demo(database)
-        ensure_demo_admin(database, get_settings())
+        ensure_demo_admin(database, settings)
         database.engine.dispose()
         console.print(
-            f"服务地址 Serving on http://{args.host}:{args.port}  —  "
-            f"仪表盘 dashboard /dashboard/  ·  API 文档 docs /docs"
+            f"服务地址 Serving on http://{host}:{port}  —  仪表盘 dashboard /dashboard/  ·  API 文档 docs /docs"
         )
-        uvicorn.run("app.main:app", host=args.host, port=args.port, workers=args.workers)
+        uvicorn.run("app.main:app", host=host, port=port, workers=args.workers)
         return 0
 
     p.set_defaults(func=run)
@@ -171,4 +177,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    sys.exit(args.func(args))
+    try:
+        code = args.func(args)
+    except (OperationalError, InterfaceError) as exc:
+        # The database is down, unreachable or refuses us: an operator's problem to fix, so say
+        # which database and why in a line, not in a traceback.
+        console.print(
+            f"错误 Error: 数据库不可用 Database unavailable: {database_problem(exc)}", markup=False, soft_wrap=True
+        )
+        code = 1
+    sys.exit(code)
+
+
+def database_problem(exc: DBAPIError) -> str:
+    """``<url without password>: <the driver's first line>``."""
+    url = make_url(get_settings().database_url).render_as_string(hide_password=True)
+    reason = str(exc.orig or exc).strip().splitlines()
+    return f"{url}: {reason[0] if reason else type(exc).__name__}"

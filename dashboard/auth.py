@@ -7,6 +7,7 @@ API process and when it runs as its own process. State: the signed cookie and th
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask, Response, current_app, g, redirect, request
@@ -16,6 +17,7 @@ from app.auth.security import SESSION_COOKIE, sign_session
 from app.auth.service import authenticate_password, principal_of, record_event, user_from_session
 from app.auth.signin import login_html, safe_next
 from app.core.config import Settings
+from app.core.errors import PROBLEM_JSON, Unauthorized
 from dashboard.data import session_scope
 
 OPEN_PATHS = {"/login", "/logout", "/_favicon.ico"}
@@ -66,9 +68,7 @@ def install_auth(server: Flask, routes_prefix: str) -> None:
             if request.method == "GET" and "_dash-" not in request.path:
                 target = _prefix() + request.full_path.rstrip("?")
                 return redirect(_page_path("/login") + "?next=" + _quote(target))
-            return Response(
-                '{"status": 401, "title": "未登录 / Not signed in"}', status=401, mimetype="application/problem+json"
-            )
+            return _unauthorized()
         g.principal = principal
         return None
 
@@ -115,6 +115,21 @@ def install_auth(server: Flask, routes_prefix: str) -> None:
 
     server.add_url_rule(base + "/login", "yj_login", login, methods=["GET", "POST"])
     server.add_url_rule(base + "/logout", "yj_logout", logout, methods=["GET", "POST"])
+
+
+def _unauthorized() -> Response:
+    """The answer to a Dash request (layout, callback, component script) or a POST without a
+    session: the API's 401, problem+json in both languages, with a challenge naming the sign-in
+    form (the cookie scheme of draft-broyer-http-cookie-auth, since the dashboard takes no bearer
+    token; no browser opens a password prompt for it, as it would for Basic)."""
+    login = _page_path("/login")
+    err = Unauthorized(
+        "未登录或登录已过期，请先登录",
+        "Not signed in, or the sign-in has expired: sign in first",
+        headers={"WWW-Authenticate": f'Cookie realm="yingji", form-action="{login}", cookie-name="{SESSION_COOKIE}"'},
+    )
+    body = json.dumps(err.body(_prefix() + request.path), ensure_ascii=False)
+    return Response(body, status=err.status, mimetype=PROBLEM_JSON, headers=err.headers)
 
 
 def _quote(path: str) -> str:

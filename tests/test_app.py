@@ -64,3 +64,15 @@ def test_health_answers_503_when_the_database_is_gone(tmp_path) -> None:  # type
         r = c.get("/api/v1/health")
     assert r.status_code == 503
     assert r.json()["database"]["status"] == "unreachable"
+
+
+def test_wrong_method_is_a_problem_json_405_with_allow(client: TestClient) -> None:
+    for method, path in (("POST", "/api/v1/health"), ("DELETE", "/api/v1/me")):
+        r = client.request(method, path)
+        assert r.status_code == 405, (method, path, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.headers["allow"] == "GET"
+        body = r.json()
+        assert body["type"].endswith("/method-not-allowed") and body["status"] == 405
+        assert body["title"] == "不支持该请求方法 / Method not allowed"
+        assert method in body["detail"] and "GET" in body["detail"] and method in body["detail_en"]

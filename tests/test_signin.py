@@ -27,6 +27,21 @@ def test_dashboard_sends_strangers_to_the_sign_in_page(client: TestClient) -> No
     assert page.status_code == 200 and 'id="login-form"' in page.text and "登录" in page.text
 
 
+def test_dashboard_answers_requests_without_sign_in_with_a_problem_json_401(client: TestClient) -> None:
+    # A page load still goes to the sign-in page; what a script asks for gets the API's 401.
+    assert client.get("/dashboard/data", follow_redirects=False).status_code == 302
+    for method, path in (("GET", "/dashboard/_dash-layout"), ("POST", "/dashboard/_dash-update-component")):
+        r = client.request(method, path, json={})
+        assert r.status_code == 401, (method, path, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        body = r.json()
+        assert body["type"].endswith("/unauthorized") and body["status"] == 401 and body["instance"] == path
+        assert body["title"] == "未认证 / Unauthorized"
+        assert "登录" in body["detail"] and "sign in" in body["detail_en"]
+        challenge = r.headers["www-authenticate"]
+        assert challenge.startswith("Cookie ") and 'form-action="/dashboard/login"' in challenge
+
+
 def test_password_sign_in_sets_a_safe_cookie_and_opens_the_dashboard(client: TestClient, session: Session) -> None:
     create_user(session, name="leader_a", role="viewer", districts=("120000",), password=PASSWORD)
     r = sign_in(client, "leader_a", PASSWORD, "/dashboard/?district=120102")

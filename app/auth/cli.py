@@ -8,9 +8,11 @@ import secrets
 import sys
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
+from app.auth.schemas import USER_NAME_RULE, UserName
 from app.auth.service import create_token, create_user, get_by_name_or_raise, revoke_token
 from app.cli import command, console, open_database
 from app.core.config import Settings
@@ -18,6 +20,18 @@ from app.core.db import Database, utcnow
 from app.core.errors import AppError
 
 DEMO_ADMIN = "admin"
+FIRST_ADMIN_HINT = (
+    "尚无用户，请先创建管理员 / No user yet; create the first admin: "
+    "python -m app users create --name admin --role admin --password '…'"
+)
+
+
+def _is_user_name(name: str) -> bool:
+    try:
+        TypeAdapter(UserName).validate_python(name)
+    except ValidationError:
+        return False
+    return True
 
 
 def _fail(err: AppError) -> int:
@@ -43,6 +57,11 @@ def _users(p: argparse.ArgumentParser) -> None:
     sub.add_parser("list", help="列出用户 / list users")
 
     def run(args: argparse.Namespace) -> int:
+        if args.action == "create" and not _is_user_name(args.name):
+            # The API refuses such a name (UserCreate); a user made here would be one the API
+            # could never have made, nor a form field expect.
+            console.print(f"错误 Error: {USER_NAME_RULE[0]} / {USER_NAME_RULE[1]}", markup=False, soft_wrap=True)
+            return 2
         database = open_database()
         if args.action == "list":
             with database.session() as session:
@@ -101,14 +120,15 @@ def _tokens(p: argparse.ArgumentParser) -> None:
 
 
 def ensure_demo_admin(database: Database, settings: Settings) -> None:
-    """On a local machine's first start, create the admin ``admin`` and say how to sign in.
-
-    Only for ENVIRONMENT=local with no user at all; a deployment creates its first admin with
-    ``python -m app users create --name … --role admin --password …``."""
-    if settings.environment != "local":
-        return
+    """On a laptop's first start (ENVIRONMENT=local on SQLite, no user at all), create the admin
+    ``admin`` and say how to sign in. Anywhere else with no user yet, only say how to create the
+    first admin: on a server (PostgreSQL) the printed password would land in the service's log and
+    stay in its archive, and ENVIRONMENT=local is merely the default there, not a choice."""
     with database.session() as session:
         if session.scalar(select(func.count()).select_from(User)):
+            return
+        if settings.environment != "local" or database.dialect != "sqlite":
+            console.print(FIRST_ADMIN_HINT, style="yellow", markup=False, highlight=False, soft_wrap=True)
             return
         password = secrets.token_urlsafe(9)
         create_user(session, name=DEMO_ADMIN, role=Role.admin, password=password, display_name="演示管理员")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.auth.models import Role
 
@@ -13,8 +14,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# One rule for user names wherever a user is made: the API's body and `python -m app users create`.
+UserName = Annotated[str, StringConstraints(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-\u4e00-\u9fff]+$")]
+USER_NAME_RULE = (
+    "用户名须为 2–64 个字符：字母、数字、汉字或 _ . -",
+    "A user name is 2–64 characters: letters, digits, Chinese characters, _ . -",
+)
+
+
 class UserCreate(Strict):
-    name: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-\u4e00-\u9fff]+$")
+    name: UserName
     role: Role
     districts: list[str] = Field(default_factory=list, max_length=500)
     password: str | None = Field(default=None, min_length=8, max_length=256)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import ApiToken, AuthEvent, Role, User, UserDistrict
@@ -20,8 +20,11 @@ from app.auth.security import (
 )
 from app.core.config import Settings
 from app.core.db import utcnow
-from app.core.errors import AppError, Conflict, NotFound, ValidationFailed
+from app.core.errors import AppError, Conflict, InternalError, NotFound, ValidationFailed
 from app.districts.models import District
+
+# Lookup prefixes drawn before giving up: five repeats in a row mean a broken random source.
+TOKEN_DRAWS = 5
 
 
 class TooManyAttempts(AppError):
@@ -111,7 +114,15 @@ def create_token(
     actor_id: int | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the row and the plaintext, which is never stored."""
-    token = new_token()
+    # The lookup part is 8 hex digits (the documented token format) and unique: a repeat is rare
+    # (2^32 values) but grows likelier as tokens pile up, and the unique constraint would turn it
+    # into a 500. Draw again instead.
+    for _attempt in range(TOKEN_DRAWS):
+        token = new_token()
+        if session.scalar(select(ApiToken.id).where(ApiToken.prefix == token.lookup)) is None:
+            break
+    else:
+        raise InternalError("无法生成不重复的令牌，请重试", "Could not draw an unused token prefix; try again")
     row = ApiToken(user_id=user.id, name=name, prefix=token.lookup, token_hash=token.digest, expires_at=expires_at)
     session.add(row)
     session.flush()
@@ -165,7 +176,15 @@ def authenticate_password(
 ) -> SignIn:
     """Check a password. Repeated failures lock the account for a doubling time (kept in the
     database, so every process behind a load balancer enforces the same lock)."""
-    user = get_by_name(session, name=name)
+    # The user's row is locked before the lock and the counter are looked at, so parallel guesses
+    # at one account queue here one by one and each sees the failures of those before it: no more
+    # than login_max_failures guesses are checked before the account locks. The argon2 check then
+    # runs while the row is held, which serialises guesses per account, as intended. FOR NO KEY
+    # UPDATE (key_share) leaves inserts that merely reference the user (audit rows) unblocked.
+    # SQLite has no row locks and ignores this; the counting below is atomic there too.
+    user = session.scalar(
+        select(User).where(User.name == name).with_for_update(key_share=True).execution_options(populate_existing=True)
+    )
     now = utcnow()
     if user is not None:
         locked = user.locked_until
@@ -184,8 +203,17 @@ def authenticate_password(
     ok = verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
         if user is not None:
-            user.failed_logins += 1
-            over = user.failed_logins - settings.login_max_failures
+            # Counted by the database, not read-add-write in Python, so that no failure is lost
+            # where guesses are not queued by the row lock (SQLite runs the SELECT above outside
+            # any transaction); the lock follows from the count the database returns.
+            failures = session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=User.failed_logins + 1)
+                .returning(User.failed_logins),
+                execution_options={"synchronize_session": "fetch"},
+            ).scalar_one()
+            over = failures - settings.login_max_failures
             if over >= 0:
                 lock = min(settings.login_lock_seconds * 2**over, settings.login_lock_max_seconds)
                 user.locked_until = now + dt.timedelta(seconds=lock)

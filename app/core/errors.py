@@ -107,6 +107,13 @@ class Forbidden(AppError):
     title_en = "Forbidden"
 
 
+class MethodNotAllowed(AppError):
+    status = 405
+    type_slug = "method-not-allowed"
+    title_zh = "不支持该请求方法"
+    title_en = "Method not allowed"
+
+
 class Conflict(AppError):
     status = 409
     type_slug = "conflict"
@@ -155,6 +162,7 @@ _HTTP_ERRORS: dict[int, type[AppError]] = {
     401: Unauthorized,
     403: Forbidden,
     404: NotFound,
+    405: MethodNotAllowed,
     409: Conflict,
     413: PayloadTooLarge,
     422: ValidationFailed,
@@ -193,7 +201,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             err = cls("请求的地址不存在", "No such path", headers=dict(exc.headers or {}))
         elif exc.status_code == 405:
-            err = cls("不支持该请求方法", "Method not allowed", headers=dict(exc.headers or {}))
+            # Starlette's Allow header (the methods the path does answer) is kept: RFC 9110 asks for it.
+            allow = (exc.headers or {}).get("Allow", "")
+            err = cls(
+                f"{request.url.path} 不支持 {request.method} 方法" + (f"，可用：{allow}" if allow else ""),
+                f"{request.url.path} does not answer {request.method}" + (f"; allowed: {allow}" if allow else ""),
+                headers=dict(exc.headers or {}),
+            )
         else:
             err = cls(detail, detail, headers=dict(exc.headers or {}))
         err.status = exc.status_code
