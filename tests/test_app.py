@@ -76,3 +76,25 @@ def test_wrong_method_is_a_problem_json_405_with_allow(client: TestClient) -> No
         assert body["type"].endswith("/method-not-allowed") and body["status"] == 405
         assert body["title"] == "不支持该请求方法 / Method not allowed"
         assert method in body["detail"] and "GET" in body["detail"] and method in body["detail_en"]
+
+
+def test_request_errors_are_written_in_chinese_too(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]
+    """Pydantic's English messages get a Chinese counterpart, not an English text under message_zh."""
+    staff = headers_for("staff", "110101")
+    r = client.put(
+        "/api/v1/districts/110101/months/2024-03",
+        json={"values": {"drill.drills": 1}, "author": "me"},
+        headers=staff,
+    )
+    assert r.status_code == 422
+    errors = r.json()["errors"]
+    extra = next(e for e in errors if e["code"] == "request.extra_forbidden")
+    assert extra["message_zh"] == "字段 author 无效：不允许的字段（请求中不应有此项）"
+    assert "Extra inputs are not permitted" in extra["message_en"]
+    r = client.get("/api/v1/stats/totals", params={"district": "120102"}, headers=staff)
+    missing = next(e for e in r.json()["errors"] if e["code"] == "request.missing")
+    assert missing["message_zh"] == "字段 year 无效：缺少必填项"
+    r = client.get("/api/v1/stats/totals", params={"district": "120102", "year": "x"}, headers=staff)
+    assert "应为整数" in r.json()["errors"][0]["message_zh"]
+    r = client.get("/api/v1/stats/totals", params={"district": "120102", "year": 2021, "month_to": 13}, headers=staff)
+    assert "应不大于 12" in r.json()["errors"][0]["message_zh"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,6 +170,59 @@ _HTTP_ERRORS: dict[int, type[AppError]] = {
 }
 
 
+# Pydantic's messages are English; the Chinese side of a request error says the same in Chinese
+# for the types a client meets (placeholders come from the error's ``ctx``). Others keep pydantic's
+# words after a Chinese lead.
+PYDANTIC_ZH: dict[str, str] = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不允许的字段（请求中不应有此项）",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数，不能有小数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "finite_number": "应为有限的数字",
+    "decimal_parsing": "应为数字",
+    "string_type": "应为文本",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "string_too_short": "过短（至少 {min_length} 个字符）",
+    "string_too_long": "过长（最多 {max_length} 个字符）",
+    "string_pattern_mismatch": "格式不符",
+    "too_short": "项数过少（至少 {min_length} 项）",
+    "too_long": "项数过多（最多 {max_length} 项）",
+    "literal_error": "应为以下之一：{expected}",
+    "enum": "应为以下之一：{expected}",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "不是有效的 JSON",
+    "model_type": "应为 JSON 对象",
+    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+    "list_type": "应为列表",
+    "date_parsing": "不是有效的日期（应为 YYYY-MM-DD）",
+    "date_from_datetime_parsing": "不是有效的日期（应为 YYYY-MM-DD）",
+    "date_type": "不是有效的日期（应为 YYYY-MM-DD）",
+    "datetime_parsing": "不是有效的时间（应为 ISO 8601）",
+    "datetime_from_date_parsing": "不是有效的时间（应为 ISO 8601）",
+    "datetime_type": "不是有效的时间（应为 ISO 8601）",
+}
+
+
+def pydantic_message_zh(error: Mapping[str, Any]) -> str:
+    """The Chinese message of one pydantic error."""
+    template = PYDANTIC_ZH.get(str(error.get("type", "")))
+    if template is None:
+        return f"不符合要求（{error.get('msg', '')}）"
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError):
+        return template.split("{")[0].rstrip("：（ ") or template
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -183,7 +237,7 @@ def install_error_handlers(app: FastAPI) -> None:
             problems.append(
                 Problem(
                     code=f"request.{e.get('type', 'invalid')}",
-                    message_zh=f"字段 {field_name or '(请求)'} 无效：{e.get('msg', '')}",
+                    message_zh=f"字段 {field_name or '(请求)'} 无效：{pydantic_message_zh(e)}",
                     message_en=f"{field_name or '(request)'}: {e.get('msg', '')}",
                     column=field_name or None,
                     value=e.get("input") if isinstance(e.get("input"), str | int | float) else None,
