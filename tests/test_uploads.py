@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import zipfile
 from typing import Any
 
@@ -31,10 +32,13 @@ from tests.upload_helpers import (
     label,
     long_rows,
     months_ago,
+    patch_xlsx,
     snapshot,
     submissions_count,
+    template_xlsx,
     this_month,
     upload,
+    wide_csv,
     xlsx_bytes,
 )
 
@@ -553,6 +557,69 @@ def test_no_credentials_is_401(client: TestClient) -> None:
     assert upload(client, {}, csv_bytes(long_rows(CLEAN, "2024-03", {"penalty.cases": 1}))).status_code == 401
     assert client.get(f"{UPLOADS}/template.xlsx?district={CLEAN}&year=2021").status_code == 401
     assert client.get("/api/v1/audit").status_code == 401
+
+
+# ----------------------------------------------------------------------------- numbers and months beyond reason
+
+
+def _xlsx_with_number(xml_number: str) -> bytes:
+    """A long sheet whose figure cell holds ``<v>xml_number</v>`` (what openpyxl would never write)."""
+    content = xlsx_bytes({"数据": [list(LONG_HEADER), [CLEAN, "2024-03", "penalty.cases", 777777]]})
+    return patch_xlsx(content, {"<v>777777</v>": f"<v>{xml_number}</v>"})
+
+
+TOO_LONG = [
+    *[(f"long csv {n}", csv_bytes([(CLEAN, "2024-03", "penalty.cases", "7" * n)]), "a.csv") for n in (400, 5000)],
+    *[(f"wide csv {n}", wide_csv([(CLEAN, "2024-03", "行政处罚案件", "7" * n)]), "a.csv") for n in (400, 5000)],
+    *[
+        (
+            f"xlsx text {n}",
+            xlsx_bytes({"数据": [list(LONG_HEADER), [CLEAN, "2024-03", "penalty.cases", "7" * n]]}),
+            "a.xlsx",
+        )
+        for n in (400, 5000)
+    ],
+    ("csv grouped digits", csv_bytes([(CLEAN, "2024-03", "penalty.cases", "1" + ",000" * 150)]), "a.csv"),
+    ("csv 万 of 320 digits", csv_bytes([(CLEAN, "2024-03", "penalty.cases", "9" * 320 + "万")]), "a.csv"),
+    ("xlsx number 1e400", _xlsx_with_number("1e400"), "a.xlsx"),
+    ("xlsx number of 400 digits", _xlsx_with_number("7" * 400), "a.xlsx"),
+]
+
+
+@pytest.mark.parametrize(("content", "name"), [c[1:] for c in TOO_LONG], ids=[c[0] for c in TOO_LONG])
+def test_a_number_of_hundreds_of_digits_is_too_large_not_a_crash(
+    client: TestClient, staff: Headers, session: Session, content: bytes, name: str
+) -> None:
+    """Beyond a float (1e308) a figure became infinity (then a 500 on the JSON answer, the rejected
+    attempt logged with infinity, and its retry replaying the 500), or OverflowError, or — past
+    4,300 digits — Python's int-string limit. It is value.too_large, shown cut short."""
+    before = dump(session)
+    first = upload(client, staff, content, name, key="huge-1")
+    body = problem(first)
+    assert codes(body) == ["value.too_large"]
+    e = body["errors"][0]
+    assert e["row"] == 2 and e["cell"] and isinstance(e["value"], str) and len(e["value"]) <= 64
+    assert "过大" in e["message_zh"] and "large" in e["message_en"] and len(e["message_en"]) < 300
+    assert dump(session) == before
+    # The rejected attempt is logged in JSON PostgreSQL can hold, and a retry replays the answer.
+    session.expire_all()
+    sub = session.get(Submission, body["submission_id"])
+    assert sub is not None and sub.status == SubmissionStatus.rejected
+    json.dumps(sub.summary, allow_nan=False)
+    again = upload(client, staff, content, name, key="huge-1")
+    assert again.status_code == 422 and again.json() == body and again.headers["idempotent-replayed"] == "true"
+
+
+@pytest.mark.parametrize("spelling", ["0000-01", "000001", "0000年1月", "0000/12"])
+def test_the_year_0000_is_too_early_not_a_crash(client: TestClient, staff: Headers, spelling: str) -> None:
+    for content, name in (
+        (csv_bytes([(CLEAN, spelling, "penalty.cases", 1)]), "a.csv"),
+        (xlsx_bytes({"数据": [list(LONG_HEADER), [CLEAN, spelling, "penalty.cases", 1]]}), "a.xlsx"),
+        (template_xlsx([(CLEAN, spelling, "penalty.cases", 1)]), "t.xlsx"),
+    ):
+        body = problem(upload(client, staff, content, name))
+        assert codes(body) == ["month.too_early"], name
+        assert body["errors"][0]["value"] == spelling and "2000" in body["errors"][0]["message_en"]
 
 
 # ----------------------------------------------------------------------------- limits

@@ -52,6 +52,7 @@ from app.uploads.cells import (
     parse_unit,
     parse_whole,
     parse_year,
+    shown,
     split_label_unit,
     text_of,
 )
@@ -218,11 +219,12 @@ def cell_problem(code: str, zh: str, en: str, ref: Place | None, value: Any = No
 
 
 def _plain(value: Any) -> Any:
+    """A cell's value as a problem carries it: JSON-safe (never infinity), long text cut."""
     if value is None or value is FORMULA_WITHOUT_VALUE:
         return None
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return value
+    return shown(value)
 
 
 @dataclass
@@ -687,8 +689,8 @@ class _Collector:
             self.error(
                 cell_problem(
                     "indicator.unknown",
-                    f"未知指标“{text_of(raw)}”{zh}",
-                    f"unknown indicator {raw!r}{en}",
+                    f"未知指标“{shown(text_of(raw))}”{zh}",
+                    f"unknown indicator {shown(raw)!r}{en}",
                     ref,
                     raw,
                     suggestions=near,
@@ -823,8 +825,8 @@ def _read_long(table: Table, layout: Layout, c: _Collector, deadline: Deadline) 
             unit = pick_unit(c.unit(_cells(row, uc)) if uc is not None else None, label_unit, value_unit)
         key = (district, month) if district is not None and month is not None else None
         value: float | None
-        if unit is None and isinstance(v_raw, str) and v_raw.isdigit() and v_raw.isascii():
-            ok, value = True, float(v_raw)  # the common case: a plain whole number
+        if unit is None and isinstance(v_raw, str) and v_raw.isdigit() and v_raw.isascii() and len(v_raw) <= 15:
+            ok, value = True, float(v_raw)  # the common case: a plain whole number (exact: under 2**53)
         else:
             ok, value = c.value(v_raw, info, ref, unit, key)
         if key is None or not ok:
@@ -995,8 +997,8 @@ def _read_activities(table: Table, layout: Layout, c: _Collector, deadline: Dead
             c.error(
                 cell_problem(
                     "activity.kind",
-                    f"活动类别“{text_of(kind_raw)}”无法识别（可填：演练、培训、宣传、其他）",
-                    f"unknown activity kind {kind_raw!r} (drill, training, publicity, other)",
+                    f"活动类别“{shown(text_of(kind_raw))}”无法识别（可填：演练、培训、宣传、其他）",
+                    f"unknown activity kind {shown(kind_raw)!r} (drill, training, publicity, other)",
                     ref(number, "kind"),
                     kind_raw,
                 )
