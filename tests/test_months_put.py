@@ -1,5 +1,5 @@
 """The JSON form of a monthly report: PUT and GET /districts/{code}/months/{YYYY-MM} (issue 4), on
-SQLite and PostgreSQL — numbers or months no date or float can hold."""
+SQLite and PostgreSQL — the GET → PUT round trip, and numbers or months no date or float can hold."""
 
 from __future__ import annotations
 
@@ -11,11 +11,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.submissions.models import Submission, SubmissionStatus
-from tests.upload_helpers import CLEAN, codes, dump
+from tests.upload_helpers import CLEAN, FULL_MONTH, codes, dump, submissions_count
 
 Headers = dict[str, str]
 MONTH = "2024-02"
 URL = f"/api/v1/districts/{CLEAN}/months/{MONTH}"
+ACTIVITIES = [
+    {"kind": "drill", "date": "2024-02-15", "title": "社区地震疏散应急演练", "participants": 300, "notes": None},
+    {"kind": "publicity", "date": "2024-02-20", "title": "安全生产宣传", "participants": None, "notes": "街道联合"},
+]
+COUNTS = ("created", "updated", "unchanged", "removed", "activities_created", "activities_removed")
 
 
 @pytest.fixture
@@ -32,6 +37,12 @@ def put_raw(client: TestClient, headers: Headers, text: str, url: str = URL) -> 
     return client.put(url, content=text.encode(), headers={**headers, "Content-Type": "application/json"})
 
 
+def ok(r: Any) -> dict[str, Any]:
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
 def problem(r: Any, status: int = 422) -> dict[str, Any]:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -42,8 +53,84 @@ def problem(r: Any, status: int = 422) -> dict[str, Any]:
     return body
 
 
+def counts(body: dict[str, Any]) -> tuple[int, ...]:
+    return tuple(body[name] for name in COUNTS)
+
+
+def figures(session: Session) -> dict[str, Any]:
+    """The dump without month_reports, whose last_submitted_at every accepted PUT moves on."""
+    return {name: rows for name, rows in dump(session).items() if name != "month_reports"}
+
+
 def strict_json(value: Any) -> str:
     return json.dumps(value, allow_nan=False)  # raises on infinity or NaN anywhere inside
+
+
+# ----------------------------------------------------------------------------- GET → PUT
+
+
+def test_get_answers_whole_numbers_as_integers(client: TestClient, staff: Headers) -> None:
+    ok(put(client, staff, {"values": {"penalty.cases": 4, "penalty.fines_yuan": 125000, "drill.drills": 3.0}}))
+    r = client.get(URL, headers=staff)
+    values = ok(r)["values"]
+    assert values == {"penalty.cases": 4, "penalty.fines_yuan": 125000, "drill.drills": 3}
+    assert type(values["penalty.cases"]) is int and type(values["drill.drills"]) is int
+    assert type(values["penalty.fines_yuan"]) is float  # yuan may have fen: a number
+    assert '"penalty.cases":4,' in r.text.replace(" ", "")
+
+
+def test_what_get_answers_can_be_put_back_unchanged(client: TestClient, staff: Headers, session: Session) -> None:
+    ok(put(client, staff, {"values": FULL_MONTH, "activities": ACTIVITIES}))
+    got = ok(client.get(URL, headers=staff))
+    assert set(got) == {"district", "month", "values", "activities", "first_submitted_at", "last_submitted_at"}
+    before = figures(session)
+    assert counts(ok(put(client, staff, got))) == (0, 0, 22, 0, 0, 0)
+    assert figures(session) == before
+    assert ok(client.get(URL, headers=staff))["values"] == got["values"]
+
+
+def test_a_seeded_month_round_trips_too(client: TestClient, headers_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+    hedong = headers_for("staff", "120102")
+    url = "/api/v1/districts/120102/months/2021-05"
+    got = ok(client.get(url, headers=hedong))
+    assert len(got["values"]) > 10 and got["first_submitted_at"]
+    before = figures(session)
+    assert counts(ok(put(client, hedong, got, url))) == (0, 0, len(got["values"]), 0, 0, 0)
+    assert figures(session) == before
+
+
+def test_the_read_only_fields_must_match_the_url_and_timestamps_are_ignored(
+    client: TestClient, staff: Headers, session: Session
+) -> None:
+    ok(put(client, staff, {"values": {"penalty.cases": 1}}))
+    before, logged = dump(session), submissions_count(session)
+    r = problem(
+        put(
+            client,
+            staff,
+            {"district": "110102", "month": "2024-03", "values": {"penalty.cases": -2, "drill.drills": 1}},
+        )
+    )
+    assert sorted(codes(r)) == ["district.mismatch", "month.mismatch", "value.negative"]
+    mismatch = {e["code"]: e for e in r["errors"]}
+    assert mismatch["district.mismatch"]["value"] == "110102" and mismatch["district.mismatch"]["column"] == "district"
+    assert "110101" in mismatch["district.mismatch"]["message_zh"] and "URL" in mismatch["month.mismatch"]["message_en"]
+    assert dump(session) == before and submissions_count(session) == logged + 1
+    # Equal to the URL: accepted. Timestamps sent are not stored: the server sets its own.
+    body = {
+        "district": CLEAN,
+        "month": MONTH,
+        "values": {"penalty.cases": 2},
+        "first_submitted_at": "2001-01-01T00:00:00Z",
+        "last_submitted_at": None,
+    }
+    ok(put(client, staff, body))
+    got = ok(client.get(URL, headers=staff))
+    assert got["values"] == {"penalty.cases": 2} and not got["first_submitted_at"].startswith("2001")
+    assert got["last_submitted_at"] is not None
+    # Anything else stays forbidden: author and time are the server's.
+    for extra in ({"author": "someone"}, {"user": "x"}, {"submitted_at": "2024-01-01T00:00:00Z"}):
+        assert codes(problem(put(client, staff, {"values": {}, **extra}))) == ["request.extra_forbidden"]
 
 
 # ----------------------------------------------------------------------------- numbers no float can hold
