@@ -1,5 +1,6 @@
 """The JSON form of a monthly report: PUT and GET /districts/{code}/months/{YYYY-MM} (issue 4), on
-SQLite and PostgreSQL — the GET → PUT round trip, and numbers or months no date or float can hold."""
+SQLite and PostgreSQL — replacing a month, idempotence, every problem listed, the GET → PUT round
+trip, and numbers or months no date or float can hold."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.submissions.models import Submission, SubmissionStatus
+from app.values.models import ValueHistory
 from tests.upload_helpers import CLEAN, FULL_MONTH, codes, dump, submissions_count
 
 Headers = dict[str, str]
@@ -64,6 +67,86 @@ def figures(session: Session) -> dict[str, Any]:
 
 def strict_json(value: Any) -> str:
     return json.dumps(value, allow_nan=False)  # raises on infinity or NaN anywhere inside
+
+
+# ----------------------------------------------------------------------------- replacing a month
+
+
+def test_the_same_body_twice_changes_nothing_the_second_time(
+    client: TestClient, staff: Headers, session: Session
+) -> None:
+    body = {"values": FULL_MONTH, "activities": ACTIVITIES}
+    assert counts(ok(put(client, staff, body))) == (22, 0, 0, 0, 2, 0)
+    before = figures(session)
+    again = ok(put(client, staff, body))
+    assert counts(again) == (0, 0, 22, 0, 0, 0)
+    assert figures(session) == before  # no value, history row, activity or yearly total changed
+
+
+def test_several_bad_values_are_all_listed_and_nothing_is_stored(
+    client: TestClient, staff: Headers, session: Session
+) -> None:
+    ok(put(client, staff, {"values": {"penalty.cases": 1}}))
+    before, logged = dump(session), submissions_count(session)
+    body = {
+        "values": {
+            "penalty.cases": -1,
+            "drill.drills": 1.5,
+            "penalty.fines_yuan": 10.555,
+            "inspection.enterprises": 2e12,
+            "no.such_indicator": 3,
+            "double_random.inspections": 2,
+            "double_random.published": 5,
+        },
+        "activities": [{"kind": "drill", "date": "2024-03-01", "title": "三月的演练"}],
+    }
+    r = problem(put(client, staff, body))
+    found = {(e["code"], e.get("indicator")) for e in r["errors"]}
+    assert found == {
+        ("value.negative", "penalty.cases"),
+        ("value.not_whole", "drill.drills"),
+        ("value.too_many_decimals", "penalty.fines_yuan"),
+        ("value.too_large", "inspection.enterprises"),
+        ("indicator.unknown", "no.such_indicator"),
+        ("check.published_exceeds_inspections", "double_random.published"),
+        ("activity.date_outside_month", None),
+    }
+    assert all("value" in e for e in r["errors"])
+    assert dump(session) == before
+    # The attempt is logged as rejected (one entry), with the same problems.
+    assert submissions_count(session) == logged + 1
+    sub = session.get(Submission, r["submission_id"])
+    assert sub is not None and sub.status == SubmissionStatus.rejected and sub.error_count == len(found)
+
+
+def test_activities_are_replaced(client: TestClient, staff: Headers, session: Session) -> None:
+    ok(put(client, staff, {"values": {"drill.drills": 2}, "activities": ACTIVITIES}))
+    other = [{"kind": "training", "date": "2024-02-03", "title": "执法培训", "participants": 24}]
+    assert counts(ok(put(client, staff, {"values": {"drill.drills": 2}, "activities": other}))) == (0, 0, 1, 0, 1, 2)
+    got = ok(client.get(URL, headers=staff))["activities"]
+    assert got == [{**other[0], "notes": None}]
+    # No activities in the body: the month has none.
+    assert counts(ok(put(client, staff, {"values": {"drill.drills": 2}}))) == (0, 0, 1, 0, 0, 1)
+    assert ok(client.get(URL, headers=staff))["activities"] == []
+
+
+def test_indicators_left_out_become_removed(client: TestClient, staff: Headers, session: Session) -> None:
+    first = ok(put(client, staff, {"values": FULL_MONTH}))
+    kept = {"penalty.cases": 4, "drill.drills": 5}  # 4 as before, 5 instead of 3
+    body = ok(put(client, staff, {"values": kept}))
+    assert counts(body) == (0, 1, 1, 20, 0, 0)
+    assert ok(client.get(URL, headers=staff))["values"] == kept
+    withdrawn = session.scalars(
+        select(ValueHistory.indicator_code).where(
+            ValueHistory.submission_id == body["submission_id"], ValueHistory.new_value.is_(None)
+        )
+    ).all()
+    assert sorted(withdrawn) == sorted(set(FULL_MONTH) - set(kept))
+    assert first["submission_id"] != body["submission_id"]
+    # An empty body withdraws the month: no figure, no longer reported.
+    assert counts(ok(put(client, staff, {}))) == (0, 0, 0, 2, 0, 0)
+    got = ok(client.get(URL, headers=staff))
+    assert got["values"] == {} and got["first_submitted_at"] is None
 
 
 # ----------------------------------------------------------------------------- GET → PUT
