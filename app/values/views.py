@@ -13,17 +13,27 @@ from app.core.errors import Problem, ValidationFailed, problem_response
 from app.districts import service as districts
 from app.indicators import service as indicators
 from app.submissions.models import SourceFormat
+from app.uploads.schemas import problem_responses
 from app.values import service
 from app.values.schemas import MonthIn, MonthOut, MonthWriteResult
 from app.values.service import ActivityData, MonthData
 
 router = APIRouter(tags=["monthly data"])
 PATH = "/districts/{code}/months/{month}"
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "超出账号范围或只读账号 / Outside the caller's scope, or a read-only user"},
-    404: {"description": "区划不存在 / Unknown district"},
-    422: {"description": "数据校验未通过，errors[] 列出每一处问题 / Invalid data; errors[] lists every problem"},
-}
+PROBLEMS: dict[int | str, dict[str, Any]] = problem_responses(
+    {
+        403: "超出账号范围或只读账号 / Outside the caller's scope, or a read-only user",
+        404: "区划不存在 / Unknown district",
+        422: "数据校验未通过，errors[] 列出每一处问题 / Invalid data; errors[] lists every problem",
+    }
+)
+READ_PROBLEMS = problem_responses(
+    {
+        403: "超出账号范围 / Outside the caller's scope",
+        404: "区划不存在 / Unknown district",
+        422: "月份无效 / Invalid month",
+    }
+)
 
 
 def _read_only_problems(body: MonthIn, code: str, month: str) -> list[Problem]:
@@ -111,7 +121,7 @@ def put_month(
     "\n\nAnswers the shape the PUT takes, so that it can be sent back unchanged; figures of whole-number "
     "indicators are integers.",
     response_model=MonthOut,
-    responses={k: v for k, v in PROBLEMS.items() if k != 422},
+    responses=READ_PROBLEMS,
 )
 def get_month(code: str, month: str, principal: CurrentPrincipal, session: SessionDep) -> MonthOut:
     first = service.parse_month_path(month)
