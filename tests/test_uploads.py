@@ -159,6 +159,29 @@ def test_month_spellings(client: TestClient, staff: Headers, spelling: str) -> N
     assert body["district_months"][0]["month"] == "2021-03"
 
 
+def test_a_district_code_written_as_a_decimal(client: TestClient, staff: Headers) -> None:
+    """110101.0: a code that went through a number cell (Excel, pandas) before being saved as text."""
+    rows = [(f"{CLEAN}.0", "2024-03", "penalty.cases", 1), (f"{CLEAN2}.00", "2024-03", "penalty.cases", 2)]
+    body = ok(upload(client, staff, csv_bytes(rows)))
+    assert sorted(m["district"] for m in body["district_months"]) == [CLEAN, CLEAN2]
+    assert get_month(client, staff, CLEAN, "2024-03")["values"] == {"penalty.cases": 1}
+    bad = problem(upload(client, staff, csv_bytes([(f"{CLEAN}.5", "2024-03", "penalty.cases", 1)])))
+    assert codes(bad) == ["district.unknown"]
+
+
+@pytest.mark.parametrize(("number", "shown"), [(2021.1, "2021.1"), (2021.03, "2021.03")])
+def test_a_month_as_a_decimal_number_asks_for_text(
+    client: TestClient, staff: Headers, number: float, shown: str
+) -> None:
+    """Excel keeps 2021.10 as 2021.1: October or January? The message says how to write it."""
+    content = xlsx_bytes({"数据": [list(LONG_HEADER), [CLEAN, number, "penalty.cases", 1]]})
+    body = problem(upload(client, staff, content, "m.xlsx"))
+    assert codes(body) == ["month.format"]
+    e = body["errors"][0]
+    assert e["value"] == number and shown in e["message_en"]
+    assert "2021-10" in e["message_zh"] and "2021-10" in e["message_en"]
+
+
 def test_wide_shape_with_units_in_the_headers(client: TestClient, staff: Headers) -> None:
     content = csv_bytes(
         [(CLEAN, "2024-05", 30, 2, "1.5"), (CLEAN2, "2024-05", 12, "", "")],

@@ -175,3 +175,9 @@ def test_digit_strings_no_month_or_date_can_be(raw: str) -> None:
         parse_month(raw)
     with pytest.raises(CellError):
         parse_date(raw)
+
+
+def test_a_month_written_as_a_decimal_number_asks_for_text() -> None:
+    with pytest.raises(CellError) as err:
+        parse_month(2021.1)
+    assert err.value.code == "month.format" and "2021-10" in err.value.en and "2021-10" in err.value.zh

@@ -255,6 +255,16 @@ def _bad_month(raw: Any) -> CellError:
     )
 
 
+def _ambiguous_month(raw: float) -> CellError:
+    # Excel keeps 2021.10 as the number 2021.1: October or January cannot be told apart.
+    return CellError(
+        "month.format",
+        f"月份“{raw:g}”是数字，无法确定月份（Excel 会把 2021.10 存成 2021.1）：请写成 2021-10 这样的文本",
+        f"the month {raw:g} is a number, which cannot tell 2021.1 from 2021.10 (Excel drops the trailing 0): "
+        "write it as text, e.g. 2021-10",
+    )
+
+
 def parse_month(raw: Any, *, default_year: int | None = None) -> dt.date:
     """A month cell → its first day. ``default_year`` completes a bare ``3月`` (template headers)."""
     if isinstance(raw, dt.datetime):
@@ -265,6 +275,8 @@ def parse_month(raw: Any, *, default_year: int | None = None) -> dt.date:
         raise _bad_month(raw)
     if isinstance(raw, float):
         if not raw.is_integer():
+            if 1900 <= raw < 3000:
+                raise _ambiguous_month(raw)
             raise _bad_month(shown(raw))
         raw = int(raw)
     if isinstance(raw, int):

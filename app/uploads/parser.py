@@ -25,6 +25,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import time
 import warnings
 import zipfile
@@ -150,6 +151,9 @@ _ROLE_LABELS = {
     "indicator": ("指标", "indicator"),
     "value": ("数值", "value"),
 }
+
+
+_CODE_AS_DECIMAL = re.compile(r"^(\d+)\.0+$")
 
 
 def header_key(raw: Any) -> str:
@@ -636,7 +640,12 @@ class _Collector:
         try:
             code = self._districts[raw]
         except KeyError:
-            code = self._districts[raw] = text_of(raw).replace(" ", "")
+            code = text_of(raw).replace(" ", "")
+            if "." in code:
+                # 110101.0: a code that went through a number cell and came out as text (Excel, pandas).
+                m = _CODE_AS_DECIMAL.match(code)
+                code = m.group(1) if m else code
+            self._districts[raw] = code
         if not code:
             self.error(cell_problem("district.missing", "区划代码为空", "the district code is empty", ref))
             return None
