@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import zipfile
 from typing import Any
 
@@ -31,10 +32,13 @@ from tests.upload_helpers import (
     label,
     long_rows,
     months_ago,
+    patch_xlsx,
     snapshot,
     submissions_count,
+    template_xlsx,
     this_month,
     upload,
+    wide_csv,
     xlsx_bytes,
 )
 
@@ -45,6 +49,21 @@ Headers = dict[str, str]
 def staff(headers_for) -> Headers:  # type: ignore[no-untyped-def]
     """A district staff member of the two clean (unseeded) Beijing districts."""
     return headers_for("staff", CLEAN, CLEAN2)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def _seeded_dumps() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def seeded(database: Any, session: Session, _seeded_dumps: dict[str, Any]) -> Any:
+    """``dump()`` of the seeded database, taken once per backend: every test starts from exactly it
+    (its writes are rolled back), so tests that write nothing before their upload compare with
+    this instead of dumping 100,000 rows twice."""
+    if database.url not in _seeded_dumps:
+        _seeded_dumps[database.url] = dump(session)
+    return _seeded_dumps[database.url]
 
 
 def ok(r: Any, status: int = 201) -> dict[str, Any]:
@@ -138,6 +157,29 @@ def test_units_in_a_unit_column_and_in_the_value_header(client: TestClient, staf
 def test_month_spellings(client: TestClient, staff: Headers, spelling: str) -> None:
     body = ok(upload(client, staff, csv_bytes([(CLEAN, spelling, "执法检查", 5)])))
     assert body["district_months"][0]["month"] == "2021-03"
+
+
+def test_a_district_code_written_as_a_decimal(client: TestClient, staff: Headers) -> None:
+    """110101.0: a code that went through a number cell (Excel, pandas) before being saved as text."""
+    rows = [(f"{CLEAN}.0", "2024-03", "penalty.cases", 1), (f"{CLEAN2}.00", "2024-03", "penalty.cases", 2)]
+    body = ok(upload(client, staff, csv_bytes(rows)))
+    assert sorted(m["district"] for m in body["district_months"]) == [CLEAN, CLEAN2]
+    assert get_month(client, staff, CLEAN, "2024-03")["values"] == {"penalty.cases": 1}
+    bad = problem(upload(client, staff, csv_bytes([(f"{CLEAN}.5", "2024-03", "penalty.cases", 1)])))
+    assert codes(bad) == ["district.unknown"]
+
+
+@pytest.mark.parametrize(("number", "shown"), [(2021.1, "2021.1"), (2021.03, "2021.03")])
+def test_a_month_as_a_decimal_number_asks_for_text(
+    client: TestClient, staff: Headers, number: float, shown: str
+) -> None:
+    """Excel keeps 2021.10 as 2021.1: October or January? The message says how to write it."""
+    content = xlsx_bytes({"数据": [list(LONG_HEADER), [CLEAN, number, "penalty.cases", 1]]})
+    body = problem(upload(client, staff, content, "m.xlsx"))
+    assert codes(body) == ["month.format"]
+    e = body["errors"][0]
+    assert e["value"] == number and shown in e["message_en"]
+    assert "2021-10" in e["message_zh"] and "2021-10" in e["message_en"]
 
 
 def test_wide_shape_with_units_in_the_headers(client: TestClient, staff: Headers) -> None:
@@ -435,17 +477,102 @@ ERROR_CASES: list[tuple[str, list[tuple[Any, ...]], str, int]] = [
 
 @pytest.mark.parametrize(("rows", "code", "row"), [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES])
 def test_each_error_names_row_column_value_and_code(
-    client: TestClient, staff: Headers, session: Session, rows: list[tuple[Any, ...]], code: str, row: int
+    client: TestClient, staff: Headers, session: Session, seeded: Any, rows: list[tuple[Any, ...]], code: str, row: int
 ) -> None:
     rows = [tuple(_future() if v == "FUTURE" else v for v in r) for r in rows]
-    before = snapshot(session)
     body = problem(upload(client, staff, csv_bytes(rows)))
     assert codes(body) == [code]
     e = body["errors"][0]
     assert e["row"] == row and e["column"] and "cell" in e
     assert e["message_zh"].startswith(f"第{row}行") and e["message_en"].startswith(f"row {row}")
     assert "value" in e or code.startswith("district.missing")
-    assert snapshot(session) == before
+    assert dump(session) == seeded
+
+
+def _in_xlsx(rows: list[tuple[Any, ...]]) -> bytes:
+    """The long rows as Excel holds them: codes and figures in number cells where they are numbers."""
+
+    def cell(v: Any) -> Any:
+        if v == "":
+            return None
+        if isinstance(v, str):
+            try:
+                return int(v) if v.isdigit() else float(v)
+            except ValueError:
+                return v
+        return v
+
+    sheet: list[list[Any]] = [list(LONG_HEADER)]
+    sheet += [[cell(d), m, ind, cell(v)] for d, m, ind, v in rows]
+    return xlsx_bytes({"数据": sheet})
+
+
+@pytest.mark.parametrize(("rows", "code", "row"), [c[1:] for c in ERROR_CASES], ids=[c[0] for c in ERROR_CASES])
+def test_each_error_in_an_xlsx_names_sheet_row_and_cell(
+    client: TestClient, staff: Headers, session: Session, seeded: Any, rows: list[tuple[Any, ...]], code: str, row: int
+) -> None:
+    rows = [tuple(_future() if v == "FUTURE" else v for v in r) for r in rows]
+    body = problem(upload(client, staff, _in_xlsx(rows), "errors.xlsx"))
+    assert codes(body) == [code]
+    e = body["errors"][0]
+    assert (e["sheet"], e["row"]) == ("数据", row) and e["cell"].endswith(str(row)) and e["column"]
+    assert e["message_zh"].startswith(f"工作表“数据”第{row}行") and e["message_en"].startswith(
+        f"sheet '数据' row {row}"
+    )
+    assert "value" in e or code.startswith("district.missing")
+    assert dump(session) == seeded
+
+
+# The same errors in the other two shapes: a representative subset (the template cannot spell a
+# bad month or an unknown indicator column the way the long shape can).
+SHAPE_CASES = [
+    c
+    for c in ERROR_CASES
+    if c[0]
+    in {
+        "unknown district",
+        "future month",
+        "month before 2000",
+        "negative",
+        "fraction",
+        "text",
+        "unit",
+        "duplicate",
+        "published > inspections",
+        "deaths without accidents",
+    }
+]
+
+
+@pytest.mark.parametrize("shape", ["wide", "template"])
+@pytest.mark.parametrize(("rows", "code"), [c[1:3] for c in SHAPE_CASES], ids=[c[0] for c in SHAPE_CASES])
+def test_each_error_in_the_wide_and_template_shapes(
+    client: TestClient,
+    staff: Headers,
+    session: Session,
+    seeded: Any,
+    rows: list[tuple[Any, ...]],
+    code: str,
+    shape: str,
+) -> None:
+    rows = [tuple(_future() if v == "FUTURE" else v for v in r) for r in rows]
+    content, name = (wide_csv(rows), "wide.csv") if shape == "wide" else (template_xlsx(rows), "t.xlsx")
+    body = problem(upload(client, staff, content, name))
+    assert codes(body) == [code]
+    e = body["errors"][0]
+    # Wide: every figure of the district-month is on row 2. Template: the district is named on
+    # row 1, the month in the header on row 3, figures from row 4 on.
+    if shape == "wide":
+        assert e["row"] == 2
+    elif code.startswith("district."):
+        assert e["row"] == 1
+    elif code.startswith("month."):
+        assert e["row"] == 3
+    else:
+        assert e["row"] >= 4
+    assert e["cell"] and e["column"] and e["message_en"].startswith(("row", "sheet"))
+    assert "value" in e
+    assert dump(session) == seeded
 
 
 def test_unknown_names_suggest_the_nearest(client: TestClient, staff: Headers) -> None:
@@ -471,9 +598,12 @@ def test_unknown_names_suggest_the_nearest(client: TestClient, staff: Headers) -
         (b"PK\x03\x04broken zip", "a.xlsx", "file.unreadable"),
     ],
 )
-def test_file_level_errors(client: TestClient, staff: Headers, content: bytes, name: str, code: str) -> None:
+def test_file_level_errors(
+    client: TestClient, staff: Headers, session: Session, seeded: Any, content: bytes, name: str, code: str
+) -> None:
     body = problem(upload(client, staff, content, name))
     assert codes(body) == [code]
+    assert dump(session) == seeded
 
 
 def test_missing_columns_names_them(client: TestClient, staff: Headers) -> None:
@@ -553,6 +683,69 @@ def test_no_credentials_is_401(client: TestClient) -> None:
     assert upload(client, {}, csv_bytes(long_rows(CLEAN, "2024-03", {"penalty.cases": 1}))).status_code == 401
     assert client.get(f"{UPLOADS}/template.xlsx?district={CLEAN}&year=2021").status_code == 401
     assert client.get("/api/v1/audit").status_code == 401
+
+
+# ----------------------------------------------------------------------------- numbers and months beyond reason
+
+
+def _xlsx_with_number(xml_number: str) -> bytes:
+    """A long sheet whose figure cell holds ``<v>xml_number</v>`` (what openpyxl would never write)."""
+    content = xlsx_bytes({"数据": [list(LONG_HEADER), [CLEAN, "2024-03", "penalty.cases", 777777]]})
+    return patch_xlsx(content, {"<v>777777</v>": f"<v>{xml_number}</v>"})
+
+
+TOO_LONG = [
+    *[(f"long csv {n}", csv_bytes([(CLEAN, "2024-03", "penalty.cases", "7" * n)]), "a.csv") for n in (400, 5000)],
+    *[(f"wide csv {n}", wide_csv([(CLEAN, "2024-03", "行政处罚案件", "7" * n)]), "a.csv") for n in (400, 5000)],
+    *[
+        (
+            f"xlsx text {n}",
+            xlsx_bytes({"数据": [list(LONG_HEADER), [CLEAN, "2024-03", "penalty.cases", "7" * n]]}),
+            "a.xlsx",
+        )
+        for n in (400, 5000)
+    ],
+    ("csv grouped digits", csv_bytes([(CLEAN, "2024-03", "penalty.cases", "1" + ",000" * 150)]), "a.csv"),
+    ("csv 万 of 320 digits", csv_bytes([(CLEAN, "2024-03", "penalty.cases", "9" * 320 + "万")]), "a.csv"),
+    ("xlsx number 1e400", _xlsx_with_number("1e400"), "a.xlsx"),
+    ("xlsx number of 400 digits", _xlsx_with_number("7" * 400), "a.xlsx"),
+]
+
+
+@pytest.mark.parametrize(("content", "name"), [c[1:] for c in TOO_LONG], ids=[c[0] for c in TOO_LONG])
+def test_a_number_of_hundreds_of_digits_is_too_large_not_a_crash(
+    client: TestClient, staff: Headers, session: Session, content: bytes, name: str
+) -> None:
+    """Beyond a float (1e308) a figure became infinity (then a 500 on the JSON answer, the rejected
+    attempt logged with infinity, and its retry replaying the 500), or OverflowError, or — past
+    4,300 digits — Python's int-string limit. It is value.too_large, shown cut short."""
+    before = dump(session)
+    first = upload(client, staff, content, name, key="huge-1")
+    body = problem(first)
+    assert codes(body) == ["value.too_large"]
+    e = body["errors"][0]
+    assert e["row"] == 2 and e["cell"] and isinstance(e["value"], str) and len(e["value"]) <= 64
+    assert "过大" in e["message_zh"] and "large" in e["message_en"] and len(e["message_en"]) < 300
+    assert dump(session) == before
+    # The rejected attempt is logged in JSON PostgreSQL can hold, and a retry replays the answer.
+    session.expire_all()
+    sub = session.get(Submission, body["submission_id"])
+    assert sub is not None and sub.status == SubmissionStatus.rejected
+    json.dumps(sub.summary, allow_nan=False)
+    again = upload(client, staff, content, name, key="huge-1")
+    assert again.status_code == 422 and again.json() == body and again.headers["idempotent-replayed"] == "true"
+
+
+@pytest.mark.parametrize("spelling", ["0000-01", "000001", "0000年1月", "0000/12"])
+def test_the_year_0000_is_too_early_not_a_crash(client: TestClient, staff: Headers, spelling: str) -> None:
+    for content, name in (
+        (csv_bytes([(CLEAN, spelling, "penalty.cases", 1)]), "a.csv"),
+        (xlsx_bytes({"数据": [list(LONG_HEADER), [CLEAN, spelling, "penalty.cases", 1]]}), "a.xlsx"),
+        (template_xlsx([(CLEAN, spelling, "penalty.cases", 1)]), "t.xlsx"),
+    ):
+        body = problem(upload(client, staff, content, name))
+        assert codes(body) == ["month.too_early"], name
+        assert body["errors"][0]["value"] == spelling and "2000" in body["errors"][0]["message_en"]
 
 
 # ----------------------------------------------------------------------------- limits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
@@ -13,6 +14,7 @@ from app.uploads.cells import (
     parse_month,
     parse_number,
     parse_unit,
+    shown,
     split_label_unit,
 )
 
@@ -121,3 +123,61 @@ def test_units() -> None:
     assert parse_unit("家次").multiplier == 1 and not parse_unit("家次").is_currency
     assert parse_unit("亿元").multiplier == 100_000_000
     assert split_label_unit("罚款金额") == ("罚款金额", None)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "7" * 400,  # float() overflows: OverflowError, once
+        "9" * 5000,  # int() refuses over 4,300 digits: ValueError, once
+        "1" + ",000" * 120,
+        "9" * 320 + "万",
+        "0." + "0" * 10 + "9" * 400,  # tiny, not large: let validation judge the decimals
+        10**400,
+        -(10**400),
+        float("inf"),
+        float("-inf"),
+        1e308,
+    ],
+)
+def test_numbers_beyond_a_float_are_too_large_never_infinite(raw: object) -> None:
+    unit = split_label_unit("罚款金额（亿元）")[1]
+    try:
+        value = parse_number(raw, currency=True, default_unit=unit)
+    except CellError as err:
+        assert err.code == "value.too_large" and err.zh and err.en
+        assert len(err.en) < 200  # the number itself is not repeated
+    else:
+        assert value is not None and math.isfinite(value) and value < 1
+
+
+def test_long_text_is_shown_cut_short() -> None:
+    assert shown("x" * 64) == "x" * 64
+    cut = shown("7" * 5000)
+    assert len(cut) == 64 and cut.startswith("777") and "5,000" in cut
+    assert shown(float("inf")) == "Infinity" and shown(float("nan")) == "NaN" and shown(-math.inf) == "-Infinity"
+    assert shown(10**20) == str(10**20) and shown(12) == 12 and shown(1.5) == 1.5
+    with pytest.raises(CellError) as err:
+        parse_number("x" * 10_000)
+    assert len(err.value.en) < 200 and len(err.value.zh) < 200
+
+
+@pytest.mark.parametrize("raw", ["0000-01", "000001", "0000年1月", "0000/12", "０００００１"])
+def test_the_year_0000_is_too_early(raw: object) -> None:
+    with pytest.raises(CellError) as err:
+        parse_month(raw)
+    assert err.value.code == "month.too_early" and "2000" in err.value.en
+
+
+@pytest.mark.parametrize("raw", ["9" * 5000, "፩፪", "2021" * 3])
+def test_digit_strings_no_month_or_date_can_be(raw: str) -> None:
+    with pytest.raises(CellError):
+        parse_month(raw)
+    with pytest.raises(CellError):
+        parse_date(raw)
+
+
+def test_a_month_written_as_a_decimal_number_asks_for_text() -> None:
+    with pytest.raises(CellError) as err:
+        parse_month(2021.1)
+    assert err.value.code == "month.format" and "2021-10" in err.value.en and "2021-10" in err.value.zh

@@ -1,5 +1,5 @@
-"""schemathesis against the OpenAPI schema of the upload and audit endpoints: whatever a client sends,
-no 5xx, and every answer (status, content type, body) is the one the schema documents.
+"""schemathesis against the OpenAPI schema of the upload, audit and district-month endpoints: whatever
+a client sends, no 5xx, and every answer (status, content type, body) is the one the schema documents.
 
 Bounded (a few valid and a few invalid examples per operation) so that the suite stays fast; every
 example runs inside the test's rolled-back transaction. (schemathesis' own pytest plugin,
@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-PATHS = r"^/api/v1/(uploads|audit)"
+PATHS = r"^/api/v1/(uploads|audit|districts/[^/]+/months)"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 6}
 
@@ -55,6 +55,8 @@ def test_the_schema_covers_the_upload_endpoints(api: FastAPI) -> None:
         ("GET", "/api/v1/uploads"),
         ("GET", "/api/v1/uploads/{id}"),
         ("GET", "/api/v1/audit"),
+        ("GET", "/api/v1/districts/{code}/months/{month}"),
+        ("PUT", "/api/v1/districts/{code}/months/{month}"),
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -105,6 +106,48 @@ def xlsx_bytes(
     return out.getvalue()
 
 
+def patch_xlsx(content: bytes, replacements: dict[str, str]) -> bytes:
+    """The workbook with its sheets' XML edited: cells openpyxl will not write (``<v>1e400</v>``)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                text = data.decode()
+                for old, new in replacements.items():
+                    assert old in text, old
+                    text = text.replace(old, new)
+                data = text.encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def wide_csv(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Long rows (district, month, indicator, value) in the wide shape: one row per district-month,
+    one column per indicator label as written, in the order they first appear."""
+    labels: list[Any] = []
+    grouped: dict[tuple[Any, Any], dict[Any, Any]] = {}
+    for district, month, indicator, value in rows:
+        if indicator not in labels:
+            labels.append(indicator)
+        grouped.setdefault((district, month), {})[indicator] = value
+    body = [[d, m, *(values.get(label) for label in labels)] for (d, m), values in grouped.items()]
+    return csv_bytes(body, header=("区划代码", "月份", *labels))
+
+
+def template_xlsx(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Long rows of one district-month in the template's shape: the district above the header, one
+    row per indicator, one column for the month. The header is on row 3, figures from row 4."""
+    districts = {r[0] for r in rows}
+    months = {r[1] for r in rows}
+    assert len(districts) == len(months) == 1, "one district-month per template"
+    (district,), (month,) = districts, months
+    sheet: list[list[Any]] = [["区划代码", district or None], [], ["指标", month]]
+    sheet += [[indicator, value] for _d, _m, indicator, value in rows]
+    return xlsx_bytes({"数据": sheet})
+
+
 def upload(
     client: TestClient,
     headers: dict[str, str],
@@ -132,12 +175,24 @@ def get_month(client: TestClient, headers: dict[str, str], district: str, month:
 
 
 def dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table an upload writes, in a stable order (a byte-for-byte comparison)."""
+    """Every row of every table an upload writes, in a stable order (a byte-for-byte comparison).
+
+    Read through the driver's own cursor, in the session's transaction: the rows as the database
+    gives them, without SQLAlchemy's per-row work (the seeded database has over 100,000 figures,
+    and this runs twice in many tests).
+    """
     session.flush()
+    conn = session.connection()
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     out: dict[str, list[tuple[Any, ...]]] = {}
-    for model in (MonthlyValue, ValueHistory, Activity, MonthReport, YearlyValue):
-        table = model.__table__  # type: ignore[attr-defined]
-        out[table.name] = [tuple(r) for r in session.execute(select(table).order_by(*table.primary_key.columns))]
+    try:
+        for model in (MonthlyValue, ValueHistory, Activity, MonthReport, YearlyValue):
+            table = model.__table__  # type: ignore[attr-defined]
+            query = select(table).order_by(*table.primary_key.columns).compile(dialect=conn.dialect)
+            cursor.execute(str(query))
+            out[table.name] = [tuple(r) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
     return out
 
 

@@ -8,6 +8,7 @@ Each returns the parsed value or raises ``CellError`` with a stable code and bot
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -48,6 +49,35 @@ _COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
 # is a date whose cell format was lost (e.g. pasted as values, or saved as CSV).
 _SERIAL_MIN, _SERIAL_MAX = 32874, 73050
 _PAREN_RE = re.compile(r"^(?P<label>.*?)\s*[(（\[【]\s*(?P<inner>[^()（）\[\]【】]*)\s*[)）\]】]\s*$")
+
+
+# A cell's text is shown in full up to this length; longer (a 5,000-digit "number", a pasted
+# paragraph) it is cut, so that an error answer stays readable and small.
+SHOWN_CHARS = 64
+# More integer digits than this cannot be a figure (the largest accepted is 1e12); such a number is
+# refused before any conversion (Python's int() refuses over 4,300 digits, float() overflows past 308).
+MAX_DIGITS = 20
+_DIGITS_LIMIT = 10**MAX_DIGITS
+
+
+def shown(raw: Any) -> Any:
+    """A cell's value as an error answer may carry it: long text cut, a number too large for
+    JSON (infinity, NaN, an int of hundreds of digits) as its text. Plain values pass as they are."""
+    if isinstance(raw, float):
+        if math.isfinite(raw):
+            return raw
+        return "NaN" if raw != raw else ("Infinity" if raw > 0 else "-Infinity")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if -(10**15) < raw < 10**15:
+            return raw  # (beyond, JavaScript clients would lose digits: shown as text)
+        try:
+            return shown(str(raw))
+        except ValueError:  # str() refuses ints of over 4,300 digits
+            return "（超过 4300 位的数字 / a number of over 4,300 digits）"
+    if isinstance(raw, str) and len(raw) > SHOWN_CHARS:
+        tail = f"…（共 {len(raw):,} 字符 / {len(raw):,} chars）"
+        return raw[: SHOWN_CHARS - len(tail)] + tail
+    return raw
 
 
 class CellError(ValueError):
@@ -121,11 +151,27 @@ def _check_unit(unit: Unit, *, currency: bool, raw: Any) -> None:
         )
 
 
+def _too_large() -> CellError:
+    return CellError(
+        "value.too_large",
+        "数值过大，不可能是统计数字（请检查是否多打了数字或粘贴有误）",
+        "the number is implausibly large (an extra digit, or a paste gone wrong?)",
+    )
+
+
+def _finite(value: float) -> float:
+    if math.isfinite(value):
+        return value
+    raise _too_large()
+
+
 def parse_number(raw: Any, *, currency: bool = False, default_unit: Unit | None = None) -> float | None:
     """A figure → float; blank → None (not reported). ``0`` is a reported zero.
 
     ``currency``: the indicator is in yuan (so ``1712万元`` is 17,120,000 and ``5人`` is wrong).
     ``default_unit``: the unit of the column or row (罚款金额（万元）), used when the cell has none.
+    The result is always finite: a number too large for a float (hundreds of digits) is
+    ``value.too_large``, never infinity.
     """
     if raw is None:
         return None
@@ -141,12 +187,16 @@ def parse_number(raw: Any, *, currency: bool = False, default_unit: Unit | None 
     if isinstance(raw, bool):
         raise CellError("value.not_a_number", "不是数字（是/否）", "not a number (a boolean)")
     if isinstance(raw, int):
-        return float(raw * scale) if scale != 1 else float(raw)
+        if not -_DIGITS_LIMIT < raw < _DIGITS_LIMIT:
+            raise _too_large()
+        return _finite(float(raw * scale) if scale != 1 else float(raw))
     if isinstance(raw, float):
-        if raw != raw or raw in (float("inf"), float("-inf")):
+        if raw != raw:
             raise CellError("value.not_a_number", "不是数字", "not a number")
+        if raw in (float("inf"), float("-inf")):
+            raise _too_large()
         # Excel stores 0.1+0.2 as 0.30000000000000004; six decimals drop that noise and keep fen.
-        return round(float(Decimal(repr(raw)) * scale), 6)
+        return _finite(round(float(Decimal(repr(raw)) * scale), 6))
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         raise CellError("value.not_a_number", "这是日期，不是数字", "a date, not a number")
     if not isinstance(raw, str):
@@ -154,29 +204,34 @@ def parse_number(raw: Any, *, currency: bool = False, default_unit: Unit | None 
     text = raw.strip()
     if not text:
         return None
-    if text.isdigit() and text.isascii():
+    if text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS:
         return float(int(text) * scale) if scale != 1 else float(int(text))
     text = normalise(text).replace("\u00a0", "").replace("\u2212", "-")
     m = _NUMBER_RE.match(text)
     if not m:
         raise CellError(
             "value.not_a_number",
-            f"“{raw}”不是数字（留空表示未报送，0 表示数量为零）",
-            f"{raw!r} is not a number (leave the cell empty for not reported, 0 for zero)",
+            f"“{shown(raw)}”不是数字（留空表示未报送，0 表示数量为零）",
+            f"{shown(raw)!r} is not a number (leave the cell empty for not reported, 0 for zero)",
         )
+    digits = m.group("num").replace(",", "")
+    if len(digits.partition(".")[0].lstrip("+-0")) > MAX_DIGITS:
+        raise _too_large()
     try:
-        number = Decimal(m.group("num").replace(",", ""))
+        number = Decimal(digits)
     except InvalidOperation as exc:  # pragma: no cover - the regex only lets decimals through
-        raise CellError("value.not_a_number", f"“{raw}”不是数字", f"{raw!r} is not a number") from exc
+        raise CellError("value.not_a_number", f"“{shown(raw)}”不是数字", f"{shown(raw)!r} is not a number") from exc
     if m.group("mult") or m.group("unit"):
         unit = parse_unit((m.group("mult") or "") + (m.group("unit") or ""))
         if unit.text.endswith("%"):
             raise CellError(
-                "value.not_a_number", f"“{raw}”是百分比，不是数量", f"{raw!r} is a percentage, not a figure"
+                "value.not_a_number",
+                f"“{shown(raw)}”是百分比，不是数量",
+                f"{shown(raw)!r} is a percentage, not a figure",
             )
         _check_unit(unit, currency=currency, raw=raw)
         scale = unit.multiplier
-    return float(number * scale)
+    return _finite(float(number * scale))
 
 
 # ----------------------------------------------------------------------------- months and dates
@@ -185,6 +240,10 @@ def parse_number(raw: Any, *, currency: bool = False, default_unit: Unit | None 
 def _month(year: int, month: int) -> dt.date:
     if not 1 <= month <= 12:
         raise CellError("month.format", f"月份 {month} 不在 1–12 之间", f"month {month} is not within 1-12")
+    if year < dt.MINYEAR:  # the year 0000: no date at all, and certainly before 2000
+        raise CellError(
+            "month.too_early", f"月份 {year:04d}年{month}月 早于 2000年1月", f"{year:04d}-{month:02d} is before 2000-01"
+        )
     return dt.date(year, month, 1)
 
 
@@ -193,6 +252,16 @@ def _bad_month(raw: Any) -> CellError:
         "month.format",
         f"无法识别的月份“{raw}”（可写 2021-03、2021/3、202103 或 2021年3月）",
         f"unrecognised month {raw!r} (write 2021-03, 2021/3, 202103 or 2021年3月)",
+    )
+
+
+def _ambiguous_month(raw: float) -> CellError:
+    # Excel keeps 2021.10 as the number 2021.1: October or January cannot be told apart.
+    return CellError(
+        "month.format",
+        f"月份“{raw:g}”是数字，无法确定月份（Excel 会把 2021.10 存成 2021.1）：请写成 2021-10 这样的文本",
+        f"the month {raw:g} is a number, which cannot tell 2021.1 from 2021.10 (Excel drops the trailing 0): "
+        "write it as text, e.g. 2021-10",
     )
 
 
@@ -206,14 +275,16 @@ def parse_month(raw: Any, *, default_year: int | None = None) -> dt.date:
         raise _bad_month(raw)
     if isinstance(raw, float):
         if not raw.is_integer():
-            raise _bad_month(raw)
+            if 1900 <= raw < 3000:
+                raise _ambiguous_month(raw)
+            raise _bad_month(shown(raw))
         raw = int(raw)
     if isinstance(raw, int):
         if 190001 <= raw <= 299912:
             return _month(raw // 100, raw % 100)
         if _SERIAL_MIN <= raw <= _SERIAL_MAX:
             return from_excel(raw).date().replace(day=1)
-        raise _bad_month(raw)
+        raise _bad_month(shown(raw))
     if not isinstance(raw, str):
         raise _bad_month(raw)
     text = normalise(raw)
@@ -223,9 +294,9 @@ def parse_month(raw: Any, *, default_year: int | None = None) -> dt.date:
     m = _MONTH_ONLY_RE.match(text)
     if m and default_year is not None:
         return _month(default_year, int(m.group("m")))
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 9:
         return parse_month(int(text), default_year=default_year)
-    raise _bad_month(raw)
+    raise _bad_month(shown(raw))
 
 
 def looks_like_month_header(raw: Any) -> bool:
@@ -259,8 +330,8 @@ def parse_date(raw: Any) -> dt.date:
         return raw
     bad = CellError(
         "activity.date_format",
-        f"无法识别的日期“{raw}”（可写 2021-06-15 或 2021年6月15日）",
-        f"unrecognised date {raw!r} (write 2021-06-15)",
+        f"无法识别的日期“{shown(raw)}”（可写 2021-06-15 或 2021年6月15日）",
+        f"unrecognised date {shown(raw)!r} (write 2021-06-15)",
     )
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
@@ -277,7 +348,7 @@ def parse_date(raw: Any) -> dt.date:
             return dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
         except ValueError:
             raise bad from None
-    if text.isdigit():
+    if text.isascii() and text.isdigit() and len(text) <= 9:
         return parse_date(int(text))
     raise bad
 
@@ -292,7 +363,9 @@ def parse_whole(raw: Any) -> int | None:
         value = None
     if value is None or value < 0 or not float(value).is_integer() or value > 10_000_000:
         raise CellError(
-            "activity.participants", f"参加人数“{raw}”应为非负整数", f"participants {raw!r}: not a whole number"
+            "activity.participants",
+            f"参加人数“{shown(raw)}”应为非负整数",
+            f"participants {shown(raw)!r}: not a whole number",
         )
     return int(value)
 

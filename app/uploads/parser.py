@@ -25,6 +25,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import time
 import warnings
 import zipfile
@@ -52,6 +53,7 @@ from app.uploads.cells import (
     parse_unit,
     parse_whole,
     parse_year,
+    shown,
     split_label_unit,
     text_of,
 )
@@ -151,6 +153,9 @@ _ROLE_LABELS = {
 }
 
 
+_CODE_AS_DECIMAL = re.compile(r"^(\d+)\.0+$")
+
+
 def header_key(raw: Any) -> str:
     """A header cell as a lookup key: half-width, lower case, without spaces and required-field stars."""
     text = text_of(raw).lower().replace("*", "").replace("＊", "")
@@ -218,11 +223,12 @@ def cell_problem(code: str, zh: str, en: str, ref: Place | None, value: Any = No
 
 
 def _plain(value: Any) -> Any:
+    """A cell's value as a problem carries it: JSON-safe (never infinity), long text cut."""
     if value is None or value is FORMULA_WITHOUT_VALUE:
         return None
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return value
+    return shown(value)
 
 
 @dataclass
@@ -634,7 +640,12 @@ class _Collector:
         try:
             code = self._districts[raw]
         except KeyError:
-            code = self._districts[raw] = text_of(raw).replace(" ", "")
+            code = text_of(raw).replace(" ", "")
+            if "." in code:
+                # 110101.0: a code that went through a number cell and came out as text (Excel, pandas).
+                m = _CODE_AS_DECIMAL.match(code)
+                code = m.group(1) if m else code
+            self._districts[raw] = code
         if not code:
             self.error(cell_problem("district.missing", "区划代码为空", "the district code is empty", ref))
             return None
@@ -687,8 +698,8 @@ class _Collector:
             self.error(
                 cell_problem(
                     "indicator.unknown",
-                    f"未知指标“{text_of(raw)}”{zh}",
-                    f"unknown indicator {raw!r}{en}",
+                    f"未知指标“{shown(text_of(raw))}”{zh}",
+                    f"unknown indicator {shown(raw)!r}{en}",
                     ref,
                     raw,
                     suggestions=near,
@@ -823,8 +834,8 @@ def _read_long(table: Table, layout: Layout, c: _Collector, deadline: Deadline) 
             unit = pick_unit(c.unit(_cells(row, uc)) if uc is not None else None, label_unit, value_unit)
         key = (district, month) if district is not None and month is not None else None
         value: float | None
-        if unit is None and isinstance(v_raw, str) and v_raw.isdigit() and v_raw.isascii():
-            ok, value = True, float(v_raw)  # the common case: a plain whole number
+        if unit is None and isinstance(v_raw, str) and v_raw.isdigit() and v_raw.isascii() and len(v_raw) <= 15:
+            ok, value = True, float(v_raw)  # the common case: a plain whole number (exact: under 2**53)
         else:
             ok, value = c.value(v_raw, info, ref, unit, key)
         if key is None or not ok:
@@ -995,8 +1006,8 @@ def _read_activities(table: Table, layout: Layout, c: _Collector, deadline: Dead
             c.error(
                 cell_problem(
                     "activity.kind",
-                    f"活动类别“{text_of(kind_raw)}”无法识别（可填：演练、培训、宣传、其他）",
-                    f"unknown activity kind {kind_raw!r} (drill, training, publicity, other)",
+                    f"活动类别“{shown(text_of(kind_raw))}”无法识别（可填：演练、培训、宣传、其他）",
+                    f"unknown activity kind {shown(kind_raw)!r} (drill, training, publicity, other)",
                     ref(number, "kind"),
                     kind_raw,
                 )

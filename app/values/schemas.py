@@ -23,6 +23,19 @@ class ActivityIn(Strict):
 
 
 class MonthIn(Strict):
+    # The four read-only fields of MonthOut are accepted, so that what GET answers can be PUT back
+    # unchanged; district and month must then equal the URL's, the timestamps are ignored.
+    district: str | None = Field(
+        default=None,
+        max_length=64,
+        description="可省略；如给出须与地址中的区划代码一致 / may be left out; if given, must equal the URL's district",
+    )
+    month: str | None = Field(
+        default=None,
+        max_length=64,
+        description="可省略；如给出须与地址中的月份一致 / may be left out; if given, must equal the URL's month",
+        examples=["2021-06"],
+    )
     values: dict[str, StrictInt | StrictFloat] = Field(
         default_factory=dict,
         max_length=200,
@@ -31,6 +44,12 @@ class MonthIn(Strict):
         examples=[{"double_random.inspections": 17, "penalty.fines_yuan": 125000}],
     )
     activities: list[ActivityIn] = Field(default_factory=list, max_length=500)
+    first_submitted_at: dt.datetime | None = Field(
+        default=None, description="只读，忽略（由服务器记录）/ read-only, ignored (set by the server)"
+    )
+    last_submitted_at: dt.datetime | None = Field(
+        default=None, description="只读，忽略（由服务器记录）/ read-only, ignored (set by the server)"
+    )
 
 
 class ActivityOut(BaseModel):
@@ -44,7 +63,9 @@ class ActivityOut(BaseModel):
 class MonthOut(BaseModel):
     district: str
     month: str = Field(examples=["2021-06"])
-    values: dict[str, float]
+    values: dict[str, int | float] = Field(
+        description="整数型指标为整数，其余为数值 / whole-number indicators as integers, others as numbers"
+    )
     activities: list[ActivityOut]
     first_submitted_at: dt.datetime | None
     last_submitted_at: dt.datetime | None

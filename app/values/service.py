@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import math
 import re
 import statistics
 import zlib
@@ -99,6 +100,17 @@ def month_zh(month: dt.date) -> str:
 def parse_month_path(text_: str) -> dt.date:
     """``YYYY-MM`` of the URL → the first day of that month, or a 422 problem."""
     m = MONTH_RE.match(text_)
+    if m and int(m.group(1)) < dt.MINYEAR and 1 <= int(m.group(2)) <= 12:
+        # 0000-01 is well formed but no date: before 2000, like any other month of the past millennia.
+        raise ValidationFailed(
+            f"月份 {text_} 早于 2000年1月",
+            f"Month {text_} is before 2000-01",
+            errors=[
+                Problem(
+                    "month.too_early", "月份早于 2000年1月", "the month is before 2000-01", column="month", value=text_
+                )
+            ],
+        )
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValidationFailed(
             f"月份 {text_} 格式不对，应为 YYYY-MM（如 2021-06）",
@@ -155,10 +167,25 @@ def get_month(session: Session, *, principal: Principal, district_code: str, mon
 # ----------------------------------------------------------------------------- validation
 
 
+def _json_safe(value: Any) -> Any:
+    """A rejected figure as a problem may carry it (and the submission log store it): infinity and
+    NaN, which JSON cannot hold, and ints too long to be read back exactly, as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, int) and not isinstance(value, bool) and not -(10**15) < value < 10**15:
+        try:
+            text_ = str(value)
+        except ValueError:  # over 4,300 digits
+            return "（超过 4300 位的数字 / a number of over 4,300 digits）"
+        return text_ if len(text_) <= 40 else f"{text_[:24]}…（共 {len(text_):,} 位 / {len(text_):,} digits）"
+    return value
+
+
 def _problem(
     code: str, zh: str, en: str, data: MonthData | None = None, indicator: str | None = None, value: Any = None
 ) -> Problem:
     row, column = data.origin.get(indicator or "", (None, None)) if data else (None, None)
+    value = _json_safe(value)
     extra: dict[str, Any] = {}
     if data is not None:
         extra = {"district": data.district_code, "month": month_label(data.month)}
@@ -272,6 +299,13 @@ def validate_months(
 
 def _check_value(data: MonthData, info: IndicatorInfo, value: float) -> list[Problem]:
     label = f"{info.name_zh}（{info.code}）"
+    if isinstance(value, float) and value in (math.inf, -math.inf):
+        # 1e400 in a JSON body arrives as infinity: too large, whatever its sign.
+        return [
+            _problem(
+                "value.too_large", f"{label} 的值过大", f"{info.code} is implausibly large", data, info.code, value
+            )
+        ]
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
         return [
             _problem(
@@ -320,7 +354,14 @@ def _cross_checks(data: MonthData) -> list[Problem]:
 
     def num(code: str) -> float | None:
         x = v.get(code)
-        return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
+        if not isinstance(x, int | float) or isinstance(x, bool) or not 0 <= x <= MAX_VALUE:
+            return None
+        return float(x)
+
+    def rejected(*codes: str) -> bool:
+        # A figure validation refuses (negative, NaN, infinity, hundreds of digits) has its own
+        # problem; a check about it would say nothing more (and infinity cannot be compared usefully).
+        return any(code in v and num(code) is None for code in codes)
 
     published, spot = num("double_random.published"), num("double_random.inspections")
     if published is not None and spot is not None and published > spot:
@@ -335,7 +376,7 @@ def _cross_checks(data: MonthData) -> list[Problem]:
             )
         )
     fines, cases = num("penalty.fines_yuan"), num("penalty.cases")
-    if fines and fines > 0 and not cases:
+    if fines and fines > 0 and not cases and not rejected("penalty.cases"):
         out.append(
             _problem(
                 "check.fines_without_cases",
@@ -347,7 +388,7 @@ def _cross_checks(data: MonthData) -> list[Problem]:
             )
         )
     deaths, accidents = num("accident.deaths"), num("accident.count")
-    if deaths and deaths > 0 and not accidents:
+    if deaths and deaths > 0 and not accidents and not rejected("accident.count"):
         out.append(
             _problem(
                 "check.deaths_without_accidents",

@@ -9,20 +9,58 @@ from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentPrincipal
 from app.core.deps import SessionDep
-from app.core.errors import ValidationFailed, problem_response
+from app.core.errors import Problem, ValidationFailed, problem_response
 from app.districts import service as districts
+from app.indicators import service as indicators
 from app.submissions.models import SourceFormat
+from app.uploads.schemas import problem_responses
 from app.values import service
 from app.values.schemas import MonthIn, MonthOut, MonthWriteResult
 from app.values.service import ActivityData, MonthData
 
 router = APIRouter(tags=["monthly data"])
 PATH = "/districts/{code}/months/{month}"
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "超出账号范围或只读账号 / Outside the caller's scope, or a read-only user"},
-    404: {"description": "区划不存在 / Unknown district"},
-    422: {"description": "数据校验未通过，errors[] 列出每一处问题 / Invalid data; errors[] lists every problem"},
-}
+PROBLEMS: dict[int | str, dict[str, Any]] = problem_responses(
+    {
+        403: "超出账号范围或只读账号 / Outside the caller's scope, or a read-only user",
+        404: "区划不存在 / Unknown district",
+        422: "数据校验未通过，errors[] 列出每一处问题 / Invalid data; errors[] lists every problem",
+    }
+)
+READ_PROBLEMS = problem_responses(
+    {
+        403: "超出账号范围 / Outside the caller's scope",
+        404: "区划不存在 / Unknown district",
+        422: "月份无效 / Invalid month",
+    }
+)
+
+
+def _read_only_problems(body: MonthIn, code: str, month: str) -> list[Problem]:
+    """District and month may come back in the body (a GET answer PUT back), but only as they are."""
+    out: list[Problem] = []
+    if body.district is not None and body.district != code:
+        out.append(
+            Problem(
+                "district.mismatch",
+                f"请求体中的区划代码 {body.district} 与地址中的 {code} 不一致：区划由地址决定，可省略该字段",
+                f"the body's district {body.district!r} differs from the URL's {code}: the URL decides; "
+                "leave the field out",
+                column="district",
+                value=body.district,
+            )
+        )
+    if body.month is not None and body.month != month:
+        out.append(
+            Problem(
+                "month.mismatch",
+                f"请求体中的月份 {body.month} 与地址中的 {month} 不一致：月份由地址决定，可省略该字段",
+                f"the body's month {body.month!r} differs from the URL's {month}: the URL decides; leave the field out",
+                column="month",
+                value=body.month,
+            )
+        )
+    return out
 
 
 @router.put(
@@ -45,7 +83,13 @@ def put_month(
         values=dict(body.values),
         activities=[ActivityData(a.kind, a.date, a.title, a.participants, a.notes) for a in body.activities],
     )
-    outcome = service.write_months(session, principal=principal, months=[data], source_format=SourceFormat.json)
+    outcome = service.write_months(
+        session,
+        principal=principal,
+        months=[data],
+        source_format=SourceFormat.json,
+        extra_errors=_read_only_problems(body, code, service.month_label(first)),
+    )
     if outcome.errors:
         # Returned, not raised: the rejected attempt is logged (committed), no figure is stored.
         err = ValidationFailed(
@@ -73,9 +117,20 @@ def put_month(
 @router.get(
     PATH,
     summary="查看某区县某月数据 / Read one district-month",
+    description="返回与报送（PUT）相同的结构，可原样提交回去；整数型指标的数值为整数。"
+    "\n\nAnswers the shape the PUT takes, so that it can be sent back unchanged; figures of whole-number "
+    "indicators are integers.",
     response_model=MonthOut,
-    responses={k: v for k, v in PROBLEMS.items() if k != 422},
+    responses=READ_PROBLEMS,
 )
 def get_month(code: str, month: str, principal: CurrentPrincipal, session: SessionDep) -> MonthOut:
     first = service.parse_month_path(month)
-    return MonthOut.model_validate(service.get_month(session, principal=principal, district_code=code, month=first))
+    found = service.get_month(session, principal=principal, district_code=code, month=first)
+    catalogue = indicators.get_all(session)
+    # Counts as integers (17, not 17.0), amounts as numbers, the same on every database (SQLite
+    # hands back whole amounts as ints, PostgreSQL as floats).
+    found["values"] = {
+        ind: int(value) if ind in catalogue and catalogue[ind].whole_number and value == int(value) else float(value)
+        for ind, value in found["values"].items()
+    }
+    return MonthOut.model_validate(found)
