@@ -150,10 +150,20 @@ def empty_tables(database: Database) -> None:
     with database.engine.begin() as conn:
         if database.dialect == "postgresql":
             conn.execute(
-                text("TRUNCATE monthly_values, value_history, month_reports, activities, submissions RESTART IDENTITY")
+                text(
+                    "TRUNCATE monthly_values, value_history, month_reports, activities, submissions, yearly_values "
+                    "RESTART IDENTITY"
+                )
             )
         else:
-            for table in ("monthly_values", "value_history", "month_reports", "activities", "submissions"):
+            for table in (
+                "monthly_values",
+                "value_history",
+                "month_reports",
+                "activities",
+                "submissions",
+                "yearly_values",
+            ):
                 conn.execute(text(f"DELETE FROM {table}"))
     if database.dialect == "postgresql":
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

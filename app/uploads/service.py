@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.auth.scope import Principal
 from app.core.errors import Forbidden, NotFound, Problem, ServiceUnavailable, ValidationFailed
+from app.core.gc import paused_gc
 from app.districts import service as districts
 from app.districts.models import District, DistrictLevel
 from app.indicators import service as indicators
@@ -206,6 +207,31 @@ def upload_file(
     Raises Forbidden (read-only user, districts outside the scope), ValidationFailed (an
     Idempotency-Key reused for another file) and ServiceUnavailable (locks or parsing took too long).
     """
+    # A big file makes hundreds of thousands of rows and tuples: see app.core.gc.
+    with paused_gc():
+        return _upload_file(
+            session,
+            principal=principal,
+            content=content,
+            file_name=file_name,
+            dry_run=dry_run,
+            idempotency_key=idempotency_key,
+            today=today,
+            instance=instance,
+        )
+
+
+def _upload_file(
+    session: Session,
+    *,
+    principal: Principal,
+    content: bytes,
+    file_name: str | None,
+    dry_run: bool,
+    idempotency_key: str | None,
+    today: dt.date | None,
+    instance: str | None,
+) -> Answer:
     if not principal.can_write:
         principal.require_write("")  # raises the read-only message
     today = today or dt.date.today()
