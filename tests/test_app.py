@@ -98,3 +98,13 @@ def test_request_errors_are_written_in_chinese_too(client: TestClient, headers_f
     assert "应为整数" in r.json()["errors"][0]["message_zh"]
     r = client.get("/api/v1/stats/totals", params={"district": "120102", "year": 2021, "month_to": 13}, headers=staff)
     assert "应不大于 12" in r.json()["errors"][0]["message_zh"]
+
+
+def test_a_body_that_cannot_be_decoded_is_a_422(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]
+    staff = headers_for("staff", "110101")
+    url = "/api/v1/districts/110101/months/2024-03"
+    for body in (b"\xff\xfe{", b'{"values": {"drill.drills": ' + b"9" * 5000 + b"}}"):
+        r = client.put(url, content=body, headers={**staff, "Content-Type": "application/json"})
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["errors"][0]["code"] == "request.body_unreadable"

@@ -252,6 +252,18 @@ def install_error_handlers(app: FastAPI) -> None:
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         cls = _HTTP_ERRORS.get(exc.status_code, AppError)
         detail = str(exc.detail)
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            # FastAPI's answer to a body it cannot decode (bytes that are not UTF-8, an integer of
+            # thousands of digits): the same 422 as any other invalid request body.
+            problem = Problem(
+                "request.body_unreadable",
+                "请求体无法解析：应为 UTF-8 编码的 JSON（数字不宜过长）",
+                "The request body cannot be read: it must be JSON in UTF-8 (with numbers of sane length)",
+                column="body",
+            )
+            return problem_response(
+                ValidationFailed("请求有 1 处错误", "The request has 1 error(s)", errors=[problem]), request
+            )
         if exc.status_code == 404 and detail == "Not Found":
             err = cls("请求的地址不存在", "No such path", headers=dict(exc.headers or {}))
         elif exc.status_code == 405:
