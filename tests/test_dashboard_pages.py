@@ -183,13 +183,33 @@ def test_completeness_page_lists_who_is_missing(client: TestClient, session: Ses
 def test_before_the_deadline_last_month_is_not_yet_due_not_missing(
     client: TestClient, session: Session, api: FastAPI
 ) -> None:
+    from sqlalchemy import delete
+
+    from app.values.models import MonthReport
+
     sign_in(client, session)
+    # Two districts have not sent October.
+    session.execute(
+        delete(MonthReport).where(
+            MonthReport.district_code.in_(["120101", "120102"]), MonthReport.month == dt.date(2026, 10, 1)
+        )
+    )
+    session.flush()
     search = "?district=120000&year=2026"
     after = render(client, "/dashboard/completeness", search)["response"]["_pages_content"]["children"]
     assert shown(find(after, "missing-title")) == "上月未报送的区县（2026年10月）"  # today 11-22: past 11-10
+    gone = sorted(texts(find(after, "missing-list")))
+    assert {"和平区 120101", "河东区 120102"} <= set(gone)
     api.state.dash.server.config["TODAY"] = dt.date(2026, 11, 5)
     before = render(client, "/dashboard/completeness", search)["response"]["_pages_content"]["children"]
     assert shown(find(before, "missing-title")) == "上月尚未报送的区县（报送期限11月10日）（2026年10月）"
+    assert sorted(texts(find(before, "missing-list"))) == gone  # the same districts, not yet late
+    # And they are not counted as missing yet: October is not expected of them.
+    grid = find(before, "completeness-graph")
+    assert grid is not None
+    heat = grid["props"]["figure"]["data"][0]
+    rows = {label.split(" ")[0]: z for label, z in zip(heat["y"], heat["z"], strict=True)}
+    assert rows["河东区"][9] == 0 and rows["红桥区"][9] != 0  # 0: not due; others sent October
 
 
 def test_data_page_shows_the_months_of_the_scope(client: TestClient, session: Session) -> None:

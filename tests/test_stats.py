@@ -460,6 +460,30 @@ def test_completeness_marks_constructed_late_and_missing_months(
     assert row["reporting_rate_pct"] == 80.0 and row["on_time_rate_pct"] == 40.0
     assert body["expected"] == TIANJIN_COUNTIES * 5
 
+    # On 5 June, May has ended but its report is due by the 10th: without one it is not missing
+    # yet (None, not expected); a May report already sent counts as submitted.
+    session.execute(
+        delete(MonthReport).where(MonthReport.district_code == hedong, MonthReport.month == dt.date(2025, 5, 1))
+    )
+    session.flush()
+    set_today(api, dt.date(2025, 6, 5))
+    body = client.get(
+        f"{API}/stats/completeness", params={"parent": "120100", "year": 2025}, headers=admin_headers
+    ).json()
+    rows = by_code(body["rows"])
+    assert rows[hedong]["months"] == ["submitted", "late", "missing", "submitted", None] + [None] * 7
+    assert (rows[hedong]["missing"], rows[hedong]["expected"]) == (1, 4)
+    may = {r["months"][4] for r in rows.values()}
+    assert "missing" not in may and may & {"submitted", "late"}  # those already sent count
+    assert body["expected"] == sum(r["expected"] for r in rows.values()) < TIANJIN_COUNTIES * 5
+    set_today(api, dt.date(2025, 6, 11))  # the deadline passed: now it is missing
+    row = by_code(
+        client.get(
+            f"{API}/stats/completeness", params={"parent": "120100", "year": 2025}, headers=admin_headers
+        ).json()["rows"]
+    )[hedong]
+    assert row["months"][4] == "missing" and row["expected"] == 5
+
 
 # ----------------------------------------------------------------------------- derived ratios
 

@@ -119,6 +119,12 @@ def month_has_ended(year: int, month: int, today: dt.date) -> bool:
     return month_start(year, month + 1) <= today
 
 
+def past_deadline(month: dt.date, today: dt.date) -> bool:
+    """Whether the report of ``month`` is overdue on ``today``: the deadline is the 10th of the next
+    month (a report first sent on the 11th or later is late)."""
+    return month_start(month.year, month.month + 1).replace(day=DEADLINE_DAY + 1) <= today
+
+
 def ended_months(year: int, month_to: int, today: dt.date) -> int:
     """How many of the months 1 … ``month_to`` of ``year`` have ended by ``today``."""
     return sum(month_has_ended(year, m, today) for m in range(1, month_to + 1))
@@ -842,8 +848,10 @@ def completeness(
     today: dt.date | None = None,
 ) -> s.CompletenessOut:
     """Each county-level district under ``parent`` × each month of ``year``: ``submitted``, ``late``
-    (first submitted after the 10th of the following month, Beijing time) or ``missing``; months
-    that have not ended are not expected (``None``). Rates are over the expected months.
+    (first submitted after the 10th of the following month, Beijing time) or ``missing``. A month
+    is expected once its deadline has passed (or once it is reported); before that, a month that
+    has not ended or whose report is not due yet is ``None``, not ``missing``: nobody is counted as
+    missing a report they still have time to send. Rates are over the expected months.
     """
     today = today or dt.date.today()
     check_year(year, today)
@@ -877,17 +885,20 @@ def completeness(
                 .group_by(MR.district_code)
             )
         }
+    overdue = {m for m in due if past_deadline(m, today)}
     rows: list[s.CompletenessRow] = []
     for code, name in session.execute(select(counties.c.code, counties.c.name).order_by(counties.c.code)):
         on_time, late_n = per_county.get(code, (0, 0))
         cells: list[s.ReportStatus | None] = []
         for m in range(1, 13):
             month = month_start(year, m)
-            cells.append(reports.get((code, month), s.ReportStatus.missing) if month in due else None)
-        rows.append(_completeness_row(code, name, cells, on_time, late_n, len(due)))
+            sent = reports.get((code, month))
+            cells.append(sent if sent is not None else s.ReportStatus.missing if month in overdue else None)
+        expected_months = sum(cell is not None for cell in cells)
+        rows.append(_completeness_row(code, name, cells, on_time, late_n, expected_months))
     submitted = sum(r.submitted for r in rows)
     late_total = sum(r.late for r in rows)
-    expected = len(due) * len(rows)
+    expected = sum(r.expected for r in rows)
     return s.CompletenessOut(
         parent=district_ref(parent_row) if parent_row else None,
         year=year,

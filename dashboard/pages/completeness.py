@@ -88,14 +88,16 @@ def completeness_content(ctx: PageContext) -> html.Div:
     cells = cells.assign(label=cells["code"].map(rates), order=cells["code"].map(order)).sort_values(["order", "month"])
     grid = figures.completeness_grid(cells, status_labels=status_labels(lang), lang=lang)
 
+    # Until last month's deadline (the 10th of this month) nobody is late yet: the list is of who
+    # has not reported so far (not yet expected), not of who missed it.
+    due = report_due_date(last_year, last_month)
+    pending = ctx.today <= due
     if last is not None:
-        missing = last.cells[(last.cells["month"] == last_month) & (last.cells["status"] == "missing")]
+        column = last.cells[last.cells["month"] == last_month]
+        missing = column[column["status"].isna()] if pending else column[column["status"] == "missing"]
     else:
         missing = result.cells.head(0)
-    # Until last month's deadline (the 10th of this month) nobody is late yet: the list is of who
-    # has not reported so far, not of who missed it.
-    due = report_due_date(last_year, last_month)
-    if ctx.today <= due:
+    if pending:
         due_text = f"{due.month}月{due.day}日" if lang == "zh" else f"{due:%d %b}"
         key = "completeness.not_yet_reported_last_month"
         missing_title = f"{t(key, lang, due=due_text)}（{format_month(last_year, last_month, lang)}）"
