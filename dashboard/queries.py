@@ -34,7 +34,7 @@ HEADLINE: tuple[str, ...] = (
 )
 DEFAULT_INDICATOR = "inspection.enterprises"
 EARLIEST_YEAR = stats.EARLIEST_MONTH.year
-DEADLINE_DAY = stats.DEADLINE_DAY
+due_date = stats.due_date  # the last day a month's report is on time
 # The Overview's trend shows up to ten years ending at the chosen year, the KPI cards' sparklines
 # the last five of them; one query-layer call answers all of them (``yearly_totals``).
 TREND_YEARS = 10

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.submissions.models import Submission, SubmissionStatus
 from app.values.models import ValueHistory
-from tests.upload_helpers import CLEAN, FULL_MONTH, codes, dump, submissions_count
+from tests.upload_helpers import CLEAN, FULL_MONTH, codes, dump, problem, submissions_count
 
 Headers = dict[str, str]
 MONTH = "2024-02"
@@ -43,16 +43,6 @@ def put_raw(client: TestClient, headers: Headers, text: str, url: str = URL) -> 
 def ok(r: Any) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
-    return body
-
-
-def problem(r: Any, status: int = 422) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = r.json()
-    assert body["status"] == status and body["type"] and body["title"] and body["detail"]
-    for e in body.get("errors", []):
-        assert e["code"] and e["message_zh"] and e["message_en"]
     return body
 
 

@@ -33,6 +33,7 @@ from tests.upload_helpers import (
     long_rows,
     months_ago,
     patch_xlsx,
+    problem,
     snapshot,
     submissions_count,
     template_xlsx,
@@ -69,16 +70,6 @@ def seeded(database: Any, session: Session, _seeded_dumps: dict[str, Any]) -> An
 def ok(r: Any, status: int = 201) -> dict[str, Any]:
     assert r.status_code == status, r.text
     body: dict[str, Any] = r.json()
-    return body
-
-
-def problem(r: Any, status: int = 422) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = r.json()
-    assert body["status"] == status and body["type"] and body["title"] and body["detail"]
-    for e in body.get("errors", []):
-        assert e["code"] and e["message_zh"] and e["message_en"]
     return body
 
 

@@ -133,16 +133,17 @@ def test_statistics_agree_with_sums_of_the_monthly_rows(
         assert {c: v for c, v in got.items() if v[0] is not None} == want
 
 
-def test_migration_fills_the_summary_from_existing_data(empty_database: Database) -> None:
-    upgrade(empty_database.engine)
-    with empty_database.engine.begin() as conn:
+def write_behind_the_apps_back(database: Database, drills: dict[str, float]) -> None:
+    """Tianjin and its drills by month ("YYYY-MM-01" → value), written in SQL as a restore or a
+    hand-made fix would: no summary refresh."""
+    with database.engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO districts (code, name, level, centroid_approx) "
                 "VALUES ('120000', '天津市', 'province', false)"
             )
         )
-        for month, value in (("2021-01-01", 3), ("2021-11-01", 0), ("2022-02-01", 5)):
+        for month, value in drills.items():
             conn.execute(
                 text(
                     "INSERT INTO monthly_values (district_code, month, indicator_code, value, source, updated_at) "
@@ -150,6 +151,11 @@ def test_migration_fills_the_summary_from_existing_data(empty_database: Database
                 ),
                 {"m": month, "v": value},
             )
+
+
+def test_migration_fills_the_summary_from_existing_data(empty_database: Database) -> None:
+    upgrade(empty_database.engine)
+    write_behind_the_apps_back(empty_database, {"2021-01-01": 3, "2021-11-01": 0, "2022-02-01": 5})
     downgrade(empty_database.engine, "0004")
     upgrade(empty_database.engine)
     with empty_database.session() as s:
@@ -160,20 +166,7 @@ def test_migration_fills_the_summary_from_existing_data(empty_database: Database
 
 def test_check_finds_a_difference_and_rebuild_repairs_it(empty_database: Database) -> None:
     upgrade(empty_database.engine)
-    with empty_database.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO districts (code, name, level, centroid_approx) "
-                "VALUES ('120000', '天津市', 'province', false)"
-            )
-        )
-        # Written behind the application's back: the summary does not know.
-        conn.execute(
-            text(
-                "INSERT INTO monthly_values (district_code, month, indicator_code, value, source, updated_at) "
-                "VALUES ('120000', '2021-06-01', 'drill.drills', 4, 'upload', CURRENT_TIMESTAMP)"
-            )
-        )
+    write_behind_the_apps_back(empty_database, {"2021-06-01": 4})  # the summary does not know
     with empty_database.session() as s:
         found = yearly.differences(s)
         assert [(d["district"], d["year"], d["indicator"], d["found"]) for d in found] == [

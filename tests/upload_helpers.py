@@ -166,6 +166,17 @@ def upload(
     return client.post(UPLOADS, files={"file": (name, content, ctype)}, headers=h, params=params)
 
 
+def problem(r: Any, status: int = 422) -> dict[str, Any]:
+    """A problem+json answer with ``status``, every listed problem coded and in both languages."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status and body["type"] and body["title"] and body["detail"]
+    for e in body.get("errors", []):
+        assert e["code"] and e["message_zh"] and e["message_en"]
+    return body
+
+
 def get_month(client: TestClient, headers: dict[str, str], district: str, month: dt.date | str) -> dict[str, Any]:
     m = month if isinstance(month, str) else label(month)
     r = client.get(f"/api/v1/districts/{district}/months/{m}", headers=headers)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import datetime as dt
 
-from app.uploads.schemas import UtcDatetime
+from pydantic import BaseModel, Field
 
 
 class ValueChange(BaseModel):
@@ -15,7 +15,7 @@ class ValueChange(BaseModel):
     old_value: float | None = Field(description="修改前；新增时为空 / before; null when created")
     new_value: float | None = Field(description="修改后；撤回时为空 / after; null when withdrawn")
     user: str | None = Field(description="修改人 / who (null: the system)")
-    changed_at: UtcDatetime
+    changed_at: dt.datetime  # aware UTC on both databases (app.core.db.UTCDateTime)
     submission_id: int | None
 
 

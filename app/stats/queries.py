@@ -119,10 +119,14 @@ def month_has_ended(year: int, month: int, today: dt.date) -> bool:
     return month_start(year, month + 1) <= today
 
 
+def due_date(month: dt.date) -> dt.date:
+    """The last day a report of ``month`` is on time: the 10th of the next month (Beijing time)."""
+    return month_start(month.year, month.month + 1).replace(day=DEADLINE_DAY)
+
+
 def past_deadline(month: dt.date, today: dt.date) -> bool:
-    """Whether the report of ``month`` is overdue on ``today``: the deadline is the 10th of the next
-    month (a report first sent on the 11th or later is late)."""
-    return month_start(month.year, month.month + 1).replace(day=DEADLINE_DAY + 1) <= today
+    """Whether the report of ``month`` is overdue on ``today``."""
+    return due_date(month) < today
 
 
 def ended_months(year: int, month_to: int, today: dt.date) -> int:
@@ -133,9 +137,8 @@ def ended_months(year: int, month_to: int, today: dt.date) -> int:
 def late_from(month: dt.date) -> dt.datetime:
     """The first moment a report of ``month`` is late: the start of the 11th of the next month in
     Beijing (the bureaus' clock), as an aware UTC datetime (how ``first_submitted_at`` is stored)."""
-    nxt = month_start(month.year, month.month + 1)
-    local = dt.datetime(nxt.year, nxt.month, DEADLINE_DAY + 1, tzinfo=BEIJING)
-    return local.astimezone(dt.UTC)
+    after = due_date(month) + dt.timedelta(days=1)
+    return dt.datetime(after.year, after.month, after.day, tzinfo=BEIJING).astimezone(dt.UTC)
 
 
 def pct_change(current: float | None, previous: float | None) -> float | None:

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.submissions.models import SourceFormat, SubmissionStatus
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC, and RFC 3339 wants the offset.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 class UploadProblem(BaseModel):
@@ -69,7 +61,7 @@ class UploadResult(BaseModel):
 
 class SubmissionRead(BaseModel):
     id: int
-    created_at: UtcDatetime
+    created_at: dt.datetime  # aware UTC on both databases (app.core.db.UTCDateTime)
     user: str | None
     source_format: SourceFormat
     status: SubmissionStatus

@@ -70,7 +70,6 @@ def data_years(session: Session) -> list[int]:
     first, last = session.execute(select(func.min(MV.month), func.max(MV.month))).one()
     if first is None:
         return []
-    first, last = _as_date(first), _as_date(last)
     return list(range(first.year, last.year + 1))
 
 
@@ -123,11 +122,6 @@ def _figures(row: Any) -> tuple[Any, ...]:
 
 def _num(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
-
-
-def _as_date(value: Any) -> dt.date:
-    # SQLite answers MIN/MAX of a DATE column as text.
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def keys_of(pairs: Iterable[tuple[str, dt.date]]) -> set[tuple[str, int]]:

@@ -55,12 +55,6 @@ def worst_first(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
     return rows.sort_values(["missing", "late", "code"], ascending=[False, False, True]).head(limit)
 
 
-def report_due_date(year: int, month: int) -> dt.date:
-    """The last day a month's report is on time: the 10th of the next month."""
-    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-    return nxt.replace(day=queries.DEADLINE_DAY)
-
-
 def last_ended_month(today: dt.date) -> tuple[int, int]:
     previous = today.replace(day=1) - dt.timedelta(days=1)
     return previous.year, previous.month
@@ -90,7 +84,7 @@ def completeness_content(ctx: PageContext) -> html.Div:
 
     # Until last month's deadline (the 10th of this month) nobody is late yet: the list is of who
     # has not reported so far (not yet expected), not of who missed it.
-    due = report_due_date(last_year, last_month)
+    due = queries.due_date(dt.date(last_year, last_month, 1))
     pending = ctx.today <= due
     if last is not None:
         column = last.cells[last.cells["month"] == last_month]
