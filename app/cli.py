@@ -1,69 +1,95 @@
-"""The command line: ``python -m app serve | migrate | seed``; later issues add their own words.
+"""The command line, ``python -m app``: the platform's own words (serve, migrate, seed) and the words of
+each domain (users and tokens, report, summary, backup and restore), assembled here from the Typer apps
+their modules define. Those modules import ``app.core.cli_support``, never this one. District offices
+script these words: their names, flags, defaults, exit codes and output stay as they are.
 
-Each subcommand is a small function registered in ``COMMANDS``; output that people read is
-Chinese first, English beside it.
+A new word goes where its domain lives: a new action of ``users`` into ``app/auth/cli.py``; a word of a
+new domain (backup, restore, bulletin) into that domain's ``cli.py``, added below with one
+``add_typer``.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
-from collections.abc import Callable, Sequence
+import enum
+from collections.abc import Sequence
+from typing import Annotated
 
-from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+import typer
 
+from app.auth import cli as auth_cli
+from app.backup import cli as backup_cli
+from app.core.cli_support import PROG, CommandLine, console, migrate_database, open_database
 from app.core.config import Settings, get_settings
 from app.core.db import Database
+from app.reports import cli as reports_cli
+from app.values import cli as values_cli
 
-console = Console(stderr=True)
-Configure = Callable[[argparse.ArgumentParser], None]
-# name → (configure(parser), help). A configure function adds its arguments and sets ``func``,
-# the function that runs the subcommand and returns the exit code.
-COMMANDS: dict[str, tuple[Configure, str]] = {}
+app = CommandLine(help="应急管理执法工作统计平台 / enforcement-activity metrics platform")
 
 
-def command(name: str, help_text: str) -> Callable[[Configure], Configure]:
-    """Register a subcommand; later issues add theirs (users, tokens, report) the same way."""
+# ------------------------------------------------------------------------------- serve
 
-    def wrap(configure: Configure) -> Configure:
-        COMMANDS[name] = (configure, help_text)
-        return configure
-
-    return wrap
+# The defaults in the help are the Settings class's, not the settings: reading those makes
+# data/secret_key, and `python -m app --help` should leave no trace.
+_HOST = Settings.model_fields["host"].default
+_PORT = Settings.model_fields["port"].default
 
 
-def open_database() -> Database:
-    return Database(get_settings().database_url)
+@app.command("serve", help="迁移、（空库时）载入演示数据并启动服务 / migrate, seed if empty, serve")
+def serve(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            metavar="HOST",
+            help=f"监听地址，默认取 HOST 设置 / address to listen on; default: the HOST setting ({_HOST})",
+        ),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(metavar="PORT", help=f"端口，默认取 PORT 设置 / port; default: the PORT setting ({_PORT})"),
+    ] = None,
+    no_seed: Annotated[bool, typer.Option("--no-seed", help="空库时也不载入演示数据 / never seed")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(metavar="WORKERS", show_default=False, help="工作进程数（默认 1）/ worker processes (default 1)"),
+    ] = 1,
+) -> None:
+    import uvicorn
 
+    from app.core.logging import configure_logging
+    from seed.loader import database_is_empty
 
-def migrate_database(database: Database) -> None:
-    from app.core.migrate import current_revision, head_revision, upgrade
-
-    before = current_revision(database.engine)
-    upgrade(database.engine)
-    after = current_revision(database.engine)
-    if before != after:
-        console.print(f"数据库已迁移 Database migrated: {before or '(空 empty)'} → {after}")
-    else:
-        console.print(f"数据库已是最新 Database up to date: {after} (head {head_revision(database.engine)})")
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    database = open_database()
+    migrate_database(database)
+    if not no_seed and database_is_empty(database):
+        console.print("数据库为空，载入演示数据 Empty database: loading the demo data")
+        run_seed_demo(database)
+    auth_cli.ensure_demo_admin(database, settings)
+    database.engine.dispose()
+    console.print(f"服务地址 Serving on http://{host}:{port}  —  仪表盘 dashboard /dashboard/  ·  API 文档 docs /docs")
+    # log_config=None: uvicorn keeps to the JSON logging configured above (and again in each worker).
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_config=None)
 
 
 # ------------------------------------------------------------------------------- migrate
 
 
-@command("migrate", "迁移数据库到最新结构 / upgrade the database schema")
-def _migrate(p: argparse.ArgumentParser) -> None:
-    def run(_args: argparse.Namespace) -> int:
-        migrate_database(open_database())
-        return 0
-
-    p.set_defaults(func=run)
+@app.command("migrate", help="迁移数据库到最新结构 / upgrade the database schema")
+def migrate() -> None:
+    migrate_database(open_database())
 
 
 # ------------------------------------------------------------------------------- seed
+
+
+class Dataset(enum.StrEnum):
+    demo = "demo"
+    national = "national"
 
 
 def run_seed_demo(database: Database, today: dt.date | None = None) -> None:
@@ -78,119 +104,61 @@ def run_seed_demo(database: Database, today: dt.date | None = None) -> None:
     )
 
 
-@command("seed", "载入种子数据（可重复执行）/ load seed data (idempotent)")
-def _seed(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "dataset",
-        nargs="?",
-        default="demo",
-        choices=["demo", "national"],
-        help="demo: 全国区划 + 天津、重庆演示数据及两份年度报告数字 / all districts, Tianjin and "
-        "Chongqing demo months and the two reports' figures; national: 全国所有区县的合成月度数据（压力测试）/ "
-        "synthetic months for every county-level district of the country (scale tests)",
-    )
-    p.add_argument(
-        "--today",
-        type=dt.date.fromisoformat,
-        default=None,
-        help="按此日期计算“上一个完整月份” / compute the last full month from this date",
-    )
-    p.add_argument(
-        "--years",
-        type=int,
-        default=10,
-        help="national：截至上一个完整月份的年数 / national: calendar years up to the last full month",
-    )
+@app.command("seed", help="载入种子数据（可重复执行）/ load seed data (idempotent)")
+def seed(
+    dataset: Annotated[
+        Dataset,
+        typer.Argument(
+            metavar="DATASET",
+            show_default=False,
+            help="要载入的数据：demo（默认）为全国区划 + 天津、重庆演示数据及两份年度报告数字；"
+            "national 为全国所有区县的合成月度数据（压力测试）"
+            "/ what to load: demo (the default) is all districts, Tianjin and Chongqing demo months and the two "
+            "reports' figures; national is synthetic months for every county-level district (scale tests)",
+        ),
+    ] = Dataset.demo,
+    today: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=dt.date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="按此日期计算“上一个完整月份” / compute the last full month from this date",
+        ),
+    ] = None,
+    years: Annotated[
+        int,
+        typer.Option(
+            metavar="YEARS",
+            show_default=False,
+            help="年数，截至上一个完整月份，仅用于 national（默认 10）/ years up to the last full month, national "
+            "only (default 10)",
+        ),
+    ] = 10,
+) -> None:
+    database = open_database()
+    migrate_database(database)
+    if dataset == Dataset.national:
+        from seed.national import seed_national
 
-    def run(args: argparse.Namespace) -> int:
-        database = open_database()
-        migrate_database(database)
-        if args.dataset == "national":
-            from seed.national import seed_national
-
-            national = seed_national(database, years=args.years, today=args.today, console=console)
-            console.print(
-                f"全国数据完成 National data done: 区县 districts {national.districts}, "
-                f"数值 values +{national.values_created}, 月报 months +{national.months_created}, "
-                f"已有而跳过 kept existing {national.months_skipped} "
-                f"({national.first_month:%Y-%m} … {national.last_month:%Y-%m})"
-            )
-            return 0
-        run_seed_demo(database, args.today)
-        return 0
-
-    p.set_defaults(func=run)
-
-
-# ------------------------------------------------------------------------------- serve
-
-
-@command("serve", "迁移、（空库时）载入演示数据并启动服务 / migrate, seed if empty, serve")
-def _serve(p: argparse.ArgumentParser) -> None:
-    # Defaults come from the settings when the command runs, not while the parser is built: reading
-    # the settings makes data/secret_key, and `python -m app --help` should leave no trace.
-    host, port = Settings.model_fields["host"].default, Settings.model_fields["port"].default
-    p.add_argument("--host", default=None, help=f"默认取 HOST 设置 / default: the HOST setting ({host})")
-    p.add_argument("--port", type=int, default=None, help=f"默认取 PORT 设置 / default: the PORT setting ({port})")
-    p.add_argument("--no-seed", action="store_true", help="空库时也不载入演示数据 / never seed")
-    p.add_argument("--workers", type=int, default=1)
-
-    def run(args: argparse.Namespace) -> int:
-        import uvicorn
-
-        from app.auth.cli import ensure_demo_admin
-        from seed.loader import database_is_empty
-
-        settings = get_settings()
-        host = args.host or settings.host
-        port = args.port if args.port is not None else settings.port
-        database = open_database()
-        migrate_database(database)
-        if not args.no_seed and database_is_empty(database):
-            console.print("数据库为空，载入演示数据 Empty database: loading the demo data")
-            run_seed_demo(database)
-        ensure_demo_admin(database, settings)
-        database.engine.dispose()
+        national = seed_national(database, years=years, today=today, console=console)
         console.print(
-            f"服务地址 Serving on http://{host}:{port}  —  仪表盘 dashboard /dashboard/  ·  API 文档 docs /docs"
+            f"全国数据完成 National data done: 区县 districts {national.districts}, "
+            f"数值 values +{national.values_created}, 月报 months +{national.months_created}, "
+            f"已有而跳过 kept existing {national.months_skipped} "
+            f"({national.first_month:%Y-%m} … {national.last_month:%Y-%m})"
         )
-        uvicorn.run("app.main:app", host=host, port=port, workers=args.workers)
-        return 0
-
-    p.set_defaults(func=run)
+        return
+    run_seed_demo(database, today)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    # Modules that register their own words; imported here, after COMMANDS exists.
-    import app.auth.cli  # noqa: F401
-    import app.reports.cli as _reports_cli  # noqa: F401
-    import app.values.cli as _values_cli  # noqa: F401
+# ------------------------------------------------------------------------------- the domains' words
 
-    parser = argparse.ArgumentParser(
-        prog="python -m app", description="应急管理执法工作统计平台 / enforcement-activity metrics platform"
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (configure, help_text) in COMMANDS.items():
-        configure(sub.add_parser(name, help=help_text, description=help_text))
-    return parser
+app.add_typer(auth_cli.commands)  # users create|list, tokens create|revoke
+app.add_typer(reports_cli.commands)  # report
+app.add_typer(values_cli.commands)  # summary check|rebuild
+app.add_typer(backup_cli.commands)  # backup, restore
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
-    try:
-        code = args.func(args)
-    except (OperationalError, InterfaceError) as exc:
-        # The database is down, unreachable or refuses us: an operator's problem to fix, so say
-        # which database and why in a line, not in a traceback.
-        console.print(
-            f"错误 Error: 数据库不可用 Database unavailable: {database_problem(exc)}", markup=False, soft_wrap=True
-        )
-        code = 1
-    sys.exit(code)
-
-
-def database_problem(exc: DBAPIError) -> str:
-    """``<url without password>: <the driver's first line>``."""
-    url = make_url(get_settings().database_url).render_as_string(hide_password=True)
-    reason = str(exc.orig or exc).strip().splitlines()
-    return f"{url}: {reason[0] if reason else type(exc).__name__}"
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``) and exit with its code."""
+    app(args=None if argv is None else list(argv), prog_name=PROG)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from fastapi import APIRouter, Depends, FastAPI
@@ -11,21 +11,29 @@ from fastapi_offline import FastAPIOffline
 
 from app.audit.views import router as audit_router
 from app.auth.deps import current_principal
+from app.auth.gate import protect
 from app.auth.views import pages as auth_pages
 from app.auth.views import router as auth_router
+from app.backfill.views import figures_router as backfill_figures_router
+from app.backfill.views import router as backfill_router
+from app.core import openapi
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers
+from app.core.logging import RequestLog, configure_logging
 from app.districts.views import router as districts_router
 from app.health.views import router as health_router
 from app.indicators.views import router as indicators_router
 from app.reports.views import router as reports_router
+from app.reviews.views import router as reviews_router
 from app.stats.views import router as stats_router
 from app.uploads.views import router as uploads_router
 from app.values.views import router as values_router
 
 API_PREFIX = "/api/v1"
-UNAUTHORIZED = {401: {"description": "没有或无效的凭据 / Missing or invalid credentials"}}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "没有或无效的凭据 / Missing or invalid credentials"}
+}
 
 
 def api_router() -> APIRouter:
@@ -33,7 +41,7 @@ def api_router() -> APIRouter:
     # The health check is the only open door; everything else sits behind authentication, so a
     # new router cannot forget it.
     router.include_router(health_router)
-    protected = APIRouter(dependencies=[Depends(current_principal)], responses=UNAUTHORIZED)  # type: ignore[arg-type]
+    protected = APIRouter(dependencies=[Depends(current_principal)], responses=UNAUTHORIZED)
     protected.include_router(auth_router)
     protected.include_router(values_router)
     protected.include_router(uploads_router)
@@ -42,13 +50,16 @@ def api_router() -> APIRouter:
     protected.include_router(indicators_router)
     protected.include_router(stats_router)
     protected.include_router(reports_router)
+    protected.include_router(backfill_router)
+    protected.include_router(backfill_figures_router)
+    protected.include_router(reviews_router)
     router.include_router(protected)
     return router
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     database = database or Database(settings.database_url)
     # Swagger UI from the package, not a CDN: bureaus often sit on closed government networks.
     app = FastAPIOffline(
@@ -61,6 +72,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     install_error_handlers(app)
+    openapi.install(app)
+    protect(app, settings)  # request limits, CSRF and credentials before a body is read, security headers
+    # Added last, so outermost: it times and logs everything inside (413s and 401s of the gate too),
+    # and every answer carries the id.
+    app.add_middleware(RequestLog)
     app.include_router(api_router())
     app.include_router(auth_pages)
 
@@ -78,6 +94,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     def dashboard_slash() -> RedirectResponse:
         return RedirectResponse("/dashboard/")
 
+    # a2wsgi declares its ASGI arguments as TypedDicts, Starlette as MutableMappings: the same
+    # protocol, which mypy cannot match.
     app.mount("/dashboard", WSGIMiddleware(dash_app.server))  # type: ignore[arg-type]
     return app
 

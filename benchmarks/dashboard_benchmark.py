@@ -24,13 +24,8 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,18 +33,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+# Puts the project on the import path: before the app's imports.
+from _common import Server, bench_admin, timed, write_section
 from sqlalchemy import func, select
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.auth.models import Role  # noqa: E402
-from app.auth.scope import SYSTEM  # noqa: E402
-from app.auth.service import create_user  # noqa: E402
-from app.core.db import Database  # noqa: E402
-from app.core.migrate import upgrade  # noqa: E402
-from app.values.models import MonthlyValue  # noqa: E402
-from dashboard import queries  # noqa: E402
+from app.auth.scope import SYSTEM
+from app.core.db import Database
+from app.core.migrate import upgrade
+from app.stats.context import StatsContext
+from app.values.models import MonthlyValue
+from dashboard import queries
+from tests.dashboard_helpers import content_callback
 
 SECTION = "## Dashboard (issue 6)"
 PROVINCE, COUNTY = "510000", "120102"  # 四川省 (183 county-level districts, the most); 河东区
@@ -78,18 +73,11 @@ class View:
 def views(year: int, today: dt.date) -> list[View]:
     def overview(district: str) -> Callable[[Any], None]:
         def calls(session: Any) -> None:
-            queries.annual_totals(session, principal=SYSTEM, district=district, year=year, today=today)
-            years = queries.trend_years(year)
-            queries.yearly_totals(session, principal=SYSTEM, district=district, years=years, today=today)
-            queries.monthly_compare(
-                session,
-                principal=SYSTEM,
-                district=district,
-                year=year,
-                indicator=queries.DEFAULT_INDICATOR,
-                today=today,
-            )
-            queries.derived_ratios(session, principal=SYSTEM, district=district, year=year, today=today)
+            stats = StatsContext(session, SYSTEM, today)
+            queries.annual_totals(stats, district=district, year=year)
+            queries.yearly_totals(stats, district=district, years=queries.trend_years(year))
+            queries.monthly_compare(stats, district=district, year=year, indicator=queries.DEFAULT_INDICATOR)
+            queries.derived_ratios(stats, district=district, year=year)
 
         return calls
 
@@ -97,13 +85,11 @@ def views(year: int, today: dt.date) -> list[View]:
         def calls(session: Any) -> None:
             level = queries.children_level(session, principal=SYSTEM, parent=parent)
             queries.rankings(
-                session,
-                principal=SYSTEM,
+                StatsContext(session, SYSTEM, today),
                 parent=parent,
                 year=year,
                 indicators=[queries.DEFAULT_INDICATOR, *queries.HEADLINE],
                 level=level,
-                today=today,
             )
 
         return calls
@@ -119,79 +105,7 @@ def views(year: int, today: dt.date) -> list[View]:
     ]  # fmt: skip
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-# ----------------------------------------------------------------------------- the server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """``python -m app serve`` in its own process (what users get: uvicorn, the dashboard mounted)."""
-
-    def __init__(self, url: str, data_dir: Path) -> None:
-        self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "local"}
-        env["LOG_LEVEL"] = "WARNING"
-        self.log = (data_dir / "server.log").open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--no-seed"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/api/v1/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("the server did not start: " + (data_dir / "server.log").read_text()[-2000:])
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        self.log.close()
-
-
-def content_callback(path: str, search: str) -> dict[str, Any]:
-    """The body the browser posts for Dash pages' content callback."""
-    return {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
-    }
-
-
 # ----------------------------------------------------------------------------- measuring
-
-
-def timed(fn: Callable[[], Any], runs: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def browser_times(base: str, name: str, the_views: list[View], runs: int) -> dict[str, list[float]]:
@@ -218,7 +132,7 @@ def browser_times(base: str, name: str, the_views: list[View], runs: int) -> dic
 
             # The first load fetches the scripts (plotly.js and the rest); later ones use the cache,
             # as a leader's second page does.
-            out[view.key] = timed(load, runs)
+            out[view.key] = timed(load, runs, warmup=1)
         browser.close()
     return out
 
@@ -231,7 +145,7 @@ def bench_database(url: str, *, runs: int, year: int, browser_runs: int) -> dict
     name = f"dash_bench_{uuid.uuid4().hex[:6]}"
     with database.session() as session:
         values = int(session.scalar(select(func.count()).select_from(MonthlyValue)) or 0)
-        create_user(session, name=name, role=Role.admin, districts=[], password=PASSWORD)
+    bench_admin(database, name, password=PASSWORD)
 
     stats_ms: dict[str, list[float]] = {}
     for view in the_views:
@@ -240,10 +154,10 @@ def bench_database(url: str, *, runs: int, year: int, browser_runs: int) -> dict
             with database.session() as session:
                 view.stats_calls(session)
 
-        stats_ms[view.key] = timed(stats_only, max(3, runs // 2))
+        stats_ms[view.key] = timed(stats_only, max(3, runs // 2), warmup=1)
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(url, Path(tmp))
+        server = Server(url, Path(tmp), via_cli=True, timeout=120)
         try:
             client = httpx.Client(base_url=server.base, timeout=300)
             r = client.post("/dashboard/login", data={"username": name, "password": PASSWORD})
@@ -254,12 +168,14 @@ def bench_database(url: str, *, runs: int, year: int, browser_runs: int) -> dict
                 body = content_callback(view.path, view.search)
 
                 def call(body: dict[str, Any] = body, key: str = view.key) -> None:
-                    response = client.post("/dashboard/_dash-update-component", json=body)
+                    # As Dash's renderer sends it: the sign-in's CSRF token, from its cookie.
+                    csrf = {"X-CSRFToken": client.cookies.get("_csrf_token") or ""}
+                    response = client.post("/dashboard/_dash-update-component", json=body, headers=csrf)
                     assert response.status_code == 200, response.text[:500]
                     assert '"page-error"' not in response.text, response.text[:500]
                     sizes[key] = len(response.content)
 
-                server_ms[view.key] = timed(call, runs)
+                server_ms[view.key] = timed(call, runs, warmup=1)
             browser_ms = (
                 browser_times(server.base, name, the_views, browser_runs)
                 if browser_runs
@@ -344,17 +260,6 @@ def render(
     return "\n".join(lines)
 
 
-def write_section(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: text + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(updated)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sqlite", help="SQLite URL of a database seeded with the national data set")
@@ -376,7 +281,7 @@ def main() -> None:
     text = render(results, started=started, load=load, runs=args.runs, browser_runs=args.browser_runs, command=command)
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

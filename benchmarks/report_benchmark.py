@@ -22,20 +22,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Puts the project on the import path: before the app's imports.
+from _common import BENCHMARKS_MD, ROOT, percentile, timed, write_section
+from sqlalchemy import func, select
 
-from sqlalchemy import func, select  # noqa: E402
-
-from app.auth.scope import SYSTEM  # noqa: E402
-from app.core.db import Database  # noqa: E402
-from app.core.migrate import upgrade  # noqa: E402
-from app.reports.annual import build_annual_report  # noqa: E402
-from app.reports.docx import to_docx  # noqa: E402
-from app.values.models import MonthlyValue  # noqa: E402
+from app.auth.scope import SYSTEM
+from app.core.db import Database
+from app.core.migrate import upgrade
+from app.reports.annual import build_annual_report
+from app.reports.docx import to_docx
+from app.stats.context import StatsContext
+from app.values.models import MonthlyValue
 
 SECTION = "## Reports (issue 7)"
 DISTRICT, YEAR, CITY = "120102", 2021, "120000"
@@ -43,23 +42,9 @@ TODAY = dt.date(2026, 11, 22)
 TARGET_MS = 1000.0
 
 
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
-
-
-def timed(fn: Callable[[], object], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
-
-
 def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{ms(statistics.median(values))} / {ms(p95)} / {ms(max(values))}"
+    """median / p95 / max of milliseconds."""
+    return f"{statistics.median(values):.1f} / {percentile(values, 0.95):.1f} / {max(values):.1f}"
 
 
 def ensure_seeded(database: Database) -> None:
@@ -81,18 +66,18 @@ def measure(url: str, n: int) -> dict[str, str | float]:
     with database.session() as session:
 
         def build() -> object:
-            return build_annual_report(session, principal=SYSTEM, district=DISTRICT, year=YEAR, today=TODAY)
+            return build_annual_report(StatsContext(session, SYSTEM, TODAY), district=DISTRICT, year=YEAR)
 
-        report = build_annual_report(session, principal=SYSTEM, district=DISTRICT, year=YEAR, today=TODAY)
+        report = build_annual_report(StatsContext(session, SYSTEM, TODAY), district=DISTRICT, year=YEAR)
         to_docx(report)  # warm: imports, fonts, matplotlib's caches
         build_times = timed(build, n)
         render_times = timed(lambda: to_docx(report), n)
         total_times = timed(
-            lambda: to_docx(build_annual_report(session, principal=SYSTEM, district=DISTRICT, year=YEAR, today=TODAY)),
+            lambda: to_docx(build_annual_report(StatsContext(session, SYSTEM, TODAY), district=DISTRICT, year=YEAR)),
             n,
         )  # type: ignore[arg-type]
         city_times = timed(
-            lambda: to_docx(build_annual_report(session, principal=SYSTEM, district=CITY, year=YEAR, today=TODAY)),
+            lambda: to_docx(build_annual_report(StatsContext(session, SYSTEM, TODAY), district=CITY, year=YEAR)),
             max(3, n // 4),
         )
         size_kb = round(len(to_docx(report)) / 1024)
@@ -134,12 +119,12 @@ def measure(url: str, n: int) -> dict[str, str | float]:
         "build": summary(build_times),
         "render": summary(render_times),
         "total": summary(total_times),
-        "total_median_ms": ms(statistics.median(total_times)),
-        "total_max_ms": ms(max(total_times)),
+        "total_median_ms": round(statistics.median(total_times), 1),
+        "total_max_ms": round(max(total_times), 1),
         "city": summary(city_times),
         "api": summary(api_times),
-        "api_max_ms": ms(max(api_times)),
-        "cold_cli_ms": ms(cold),
+        "api_max_ms": round(max(api_times), 1),
+        "cold_cli_ms": round(cold * 1000, 1),
         "size_kb": size_kb,
     }
 
@@ -166,7 +151,7 @@ def measure_api(database: Database, n: int) -> list[float]:
         return timed(get, n)
 
 
-def write_section(rows: list[dict[str, str | float]], n: int, command: str) -> str:
+def render(rows: list[dict[str, str | float]], n: int, command: str) -> str:
     lines = [
         SECTION,
         "",
@@ -207,17 +192,6 @@ def passed(rows: list[dict[str, str | float]]) -> bool:
     return all(float(r["total_max_ms"]) < TARGET_MS and float(r["api_max_ms"]) < TARGET_MS for r in rows)
 
 
-def replace_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    start = text.find(SECTION)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sqlite", default=None, help="SQLite URL (default: a fresh seeded temporary file)")
@@ -233,10 +207,10 @@ def main() -> None:
         if args.postgres:
             rows.append(measure(args.postgres, args.n))
     command = "python benchmarks/report_benchmark.py" + (f" --postgres {args.postgres}" if args.postgres else "")
-    section = write_section(rows, args.n, command)
+    section = render(rows, args.n, command)
     print(section)
     if not args.no_write:
-        replace_section(ROOT / "BENCHMARKS.md", section)
+        write_section(SECTION, section, BENCHMARKS_MD)
     if not passed(rows):
         sys.exit(1)
 

@@ -19,10 +19,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -32,19 +28,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+# Puts the project on the import path: before the app's imports.
+from _common import BENCHMARKS_MD, Server, bench_admin, percentile, timed, write_section
 from sqlalchemy import event, func, select, text
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.auth.models import Role, User  # noqa: E402
-from app.auth.scope import SYSTEM  # noqa: E402
-from app.auth.service import create_token, create_user  # noqa: E402
-from app.core.db import Database  # noqa: E402
-from app.core.migrate import upgrade  # noqa: E402
-from app.districts.models import DistrictLevel  # noqa: E402
-from app.stats import queries  # noqa: E402
-from app.values.models import MonthlyValue  # noqa: E402
+from app.auth.models import User
+from app.auth.scope import SYSTEM
+from app.core.db import Database
+from app.core.migrate import upgrade
+from app.districts.models import DistrictLevel
+from app.stats import completeness, ranking, totals
+from app.stats.context import StatsContext
+from app.values.models import MonthlyValue
 
 SECTION = "## Statistics API (issue 5)"
 COUNTY, PROVINCE, CITY = "120102", "510000", "500100"  # 河东区; 四川省 (183 counties, the most); 重庆市辖区 (26)
@@ -72,10 +68,7 @@ class Timing:
     sql: list[float]
     layer_sql: list[float]
 
-    @staticmethod
-    def p(values: list[float], q: float) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    p = staticmethod(percentile)
 
 
 # ----------------------------------------------------------------------------- hand-written SQL
@@ -155,7 +148,7 @@ def cases(dialect: str, year: int) -> list[Case]:
             f"totals, one county ({COUNTY}), {year}",
             "/api/v1/stats/totals",
             {"district": COUNTY, "year": year},
-            lambda s: queries.annual_totals(s, principal=SYSTEM, district=COUNTY, year=year, today=today),
+            lambda s: totals.annual_totals(StatsContext(s, SYSTEM, today), district=COUNTY, year=year),
             totals_sql(dialect, "c.district_code = :code"),
             {**dates, "code": COUNTY},
         ),
@@ -164,7 +157,7 @@ def cases(dialect: str, year: int) -> list[Case]:
             f"totals, one province ({PROVINCE}, 183 counties), {year}",
             "/api/v1/stats/totals",
             {"district": PROVINCE, "year": year},
-            lambda s: queries.annual_totals(s, principal=SYSTEM, district=PROVINCE, year=year, today=today),
+            lambda s: totals.annual_totals(StatsContext(s, SYSTEM, today), district=PROVINCE, year=year),
             totals_sql(dialect, "c.district_code >= :lo AND c.district_code < :hi"),
             {**dates, "lo": lo, "hi": hi},
         ),
@@ -173,8 +166,8 @@ def cases(dialect: str, year: int) -> list[Case]:
             f"ranking of all county-level districts, {INDICATOR}, {year}",
             "/api/v1/stats/by-district",
             {"level": "county", "year": year, "indicator": INDICATOR},
-            lambda s: queries.district_ranking(
-                s, principal=SYSTEM, year=year, indicator=INDICATOR, level=DistrictLevel.county, today=today
+            lambda s: ranking.district_ranking(
+                StatsContext(s, SYSTEM, today), year=year, indicator=INDICATOR, level=DistrictLevel.county
             ),
             ranking_sql(dialect),
             {**dates, "indicator": INDICATOR},
@@ -184,7 +177,7 @@ def cases(dialect: str, year: int) -> list[Case]:
             f"completeness, one city ({CITY}, 26 counties), {year}",
             "/api/v1/stats/completeness",
             {"parent": CITY, "year": year},
-            lambda s: queries.completeness(s, principal=SYSTEM, year=year, parent=CITY, today=today),
+            lambda s: completeness.completeness(StatsContext(s, SYSTEM, today), year=year, parent=CITY),
             completeness_sql(dialect),
             {"start": start, "end": end, "lo": city_lo, "hi": city_hi},
         ),
@@ -194,12 +187,6 @@ def cases(dialect: str, year: int) -> list[Case]:
 # ----------------------------------------------------------------------------- the server
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -207,47 +194,7 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-class Server:
-    """The app under uvicorn in its own process, so that its memory is its own."""
-
-    def __init__(self, url: str, data_dir: Path) -> None:
-        self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "local"}
-        env["LOG_LEVEL"] = "WARNING"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/api/v1/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("the server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-
-
 # ----------------------------------------------------------------------------- measuring
-
-
-def timed(fn: Callable[[], Any], runs: int, warmup: int = 3) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
 
 
 def slowest_statement(database: Database, call: Callable[[], Any]) -> tuple[str, Any]:
@@ -277,9 +224,7 @@ def bench_database(url: str, *, runs: int, year: int, full_export: bool) -> dict
     dialect = database.dialect
     with database.session() as session:
         values = int(session.scalar(select(func.count()).select_from(MonthlyValue)) or 0)
-        user = create_user(session, name=f"bench_{uuid.uuid4().hex[:8]}", role=Role.admin, districts=[])
-        user_id = user.id
-        _row, token = create_token(session, user=user)
+    user_id, token = bench_admin(database, f"bench_{uuid.uuid4().hex[:8]}")
     headers = {"Authorization": f"Bearer {token}"}
     result: dict[str, Any] = {"dialect": dialect, "values": values, "cases": {}, "exports": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -309,12 +254,12 @@ def bench_database(url: str, *, runs: int, year: int, full_export: bool) -> dict
                     # Interleave them so that noise on the shared machine hits all alike.
                     api, layer, sql, layer_sql = [], [], [], []
                     for fn in (api_call, layer_call, sql_call, layer_sql_call):
-                        timed(fn, 0)
+                        timed(fn, 0, warmup=3)
                     for _ in range(runs):
-                        api += timed(api_call, 1, warmup=0)
-                        layer += timed(layer_call, 1, warmup=0)
-                        sql += timed(sql_call, 1, warmup=0)
-                        layer_sql += timed(layer_sql_call, 1, warmup=0)
+                        api += timed(api_call, 1)
+                        layer += timed(layer_call, 1)
+                        sql += timed(sql_call, 1)
+                        layer_sql += timed(layer_sql_call, 1)
                     result["cases"][case.key] = (case, Timing(api, layer, sql, layer_sql))
                     print(
                         f"{dialect} ({case.key}) api p50 {Timing.p(api, 0.5):.1f} ms, sql {Timing.p(sql, 0.5):.1f} ms"
@@ -346,7 +291,7 @@ def bench_database(url: str, *, runs: int, year: int, full_export: bool) -> dict
 
 
 NOTES = """\
-What the layer does to get there (`app/stats/queries.py`, `app/values/yearly.py`, migrations 0004–0005):
+What the layer does to get there (`app/stats/`, `app/values/yearly.py`, migrations 0004–0005):
 
 - **A yearly summary that cannot go stale** (migration `2026_12_02_0005`): `yearly_values` holds one row
   per district, year and indicator with the twelve months side by side, the year's total and the
@@ -447,17 +392,6 @@ def render(results: list[dict[str, Any]], *, runs: int, year: int, command: str,
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section (up to the next ``## `` heading) and leave the rest alone."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: section.rstrip() + "\n\n", current, count=1)
-    else:
-        updated = current.rstrip() + "\n\n" + section.rstrip() + "\n"
-    path.write_text(updated.rstrip() + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sqlite", help="SQLite URL of a national database, e.g. sqlite:///data/bench.db")
@@ -465,7 +399,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--year", type=int, default=dt.date.today().year - 1)
     parser.add_argument("--no-full-export", action="store_true", help="skip the export of the whole table")
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--output", type=Path, default=BENCHMARKS_MD)
     parser.add_argument(
         "--load-time",
         action="append",
@@ -489,7 +423,8 @@ def main() -> None:
         ]
     )
     load_times = dict(item.split("=", 1) for item in args.load_time)
-    write_section(args.output, render(results, runs=args.runs, year=args.year, command=command, load_times=load_times))
+    section = render(results, runs=args.runs, year=args.year, command=command, load_times=load_times)
+    write_section(SECTION, section, args.output)
     print(f"wrote {SECTION!r} to {args.output}")
 
 

@@ -22,97 +22,35 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+# Puts the project on the import path: before the app's imports.
+from _common import BENCHMARKS_MD, Server, bench_admin, write_section
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.auth.models import Role  # noqa: E402
-from app.auth.service import create_token, create_user  # noqa: E402
-from app.core.db import Database, utcnow  # noqa: E402
-from app.core.migrate import upgrade  # noqa: E402
-from app.districts.models import District, DistrictLevel  # noqa: E402
-from app.indicators import service as indicators  # noqa: E402
-from app.submissions.models import DataSource  # noqa: E402
-from app.values.models import MonthlyValue, ValueHistory  # noqa: E402
-from seed.loader import SeedStats, load_districts  # noqa: E402
+from app.core.db import Database, utcnow
+from app.core.migrate import upgrade
+from app.districts.models import District, DistrictLevel
+from app.indicators import service as indicators
+from app.submissions.models import DataSource
+from app.values.models import MonthlyValue, ValueHistory
+from seed.loader import SeedStats, load_districts
+from tests.upload_helpers import FULL_MONTH
 
 SECTION = "## Uploads (issue 4)"
 ROWS = 100_000
 YEAR = 2024
 TARGET = 0.5
-# A consistent month (every cross-check passes); districts scale it so that figures differ.
-BASE = {
-    "double_random.inspections": 17,
-    "double_random.published": 15,
-    "double_random.joint_inspections": 2,
-    "inspection.enterprises": 66,
-    "inspection.hazards_found": 40,
-    "inspection.hazards_rectified": 38,
-    "case_review.meetings": 2,
-    "case_review.cases": 5,
-    "penalty.cases": 4,
-    "penalty.fines_yuan": 125000.5,
-    "penalty.suspensions": 1,
-    "penalty.detentions": 0,
-    "drill.drills": 3,
-    "drill.participants": 300,
-    "training.sessions": 1,
-    "training.trainees": 24,
-    "training.exams": 1,
-    "training.examinees": 30,
-    "publicity.events": 4,
-    "publicity.audience": 1350,
-    "accident.count": 1,
-    "accident.deaths": 0,
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """The app under uvicorn in its own process, as it runs in production (one worker)."""
-
-    def __init__(self, url: str, data_dir: Path) -> None:
-        self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "local"}
-        env["LOG_LEVEL"] = "WARNING"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.base + "/api/v1/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("the server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+# The upload tests' consistent month (every cross-check passes), with an accident; districts scale it
+# so that figures differ.
+BASE = {**FULL_MONTH, "accident.count": 1}
 
 
 def prepare(url: str) -> tuple[Database, str, list[tuple[str, dt.date, str, float]]]:
@@ -121,9 +59,8 @@ def prepare(url: str) -> tuple[Database, str, list[tuple[str, dt.date, str, floa
     upgrade(database.engine)
     with database.session() as s:
         load_districts(s, SeedStats())
+    _user_id, token = bench_admin(database, f"bench_{int(time.time())}")
     with database.session() as s:
-        user = create_user(s, name=f"bench_{int(time.time())}", role=Role.admin, districts=[])
-        _row, token = create_token(s, user=user, name="upload benchmark")
         counties = s.scalars(
             select(District.code).where(District.level == DistrictLevel.county).order_by(District.code)
         ).all()
@@ -291,7 +228,7 @@ def render(results: list[dict[str, Any]], *, runs: int, command: str) -> str:
         f"({os.cpu_count()} CPUs, Python {platform.python_version()}), a shared machine.",
         "",
         "How the write path keeps up although it writes every figure twice (value + history): see the "
-        "docstring of `app.values.service.write_months`. The upload also rebuilds the yearly summary of the "
+        "docstring of `app.values.write.write_months`. The upload also rebuilds the yearly summary of the "
         "district-years it touched (about 0.1 s here) and runs with Python's cyclic garbage collector paused "
         "(`app.core.gc`): before that, collection passes over the growing heap took over half of reading "
         "the CSV and the upload reached only 47% on SQLite.",
@@ -303,17 +240,6 @@ def render(results: list[dict[str, Any]], *, runs: int, command: str) -> str:
         "```",
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section (up to the next ``## `` heading) and leave the rest alone."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: section.rstrip() + "\n\n", current, count=1)
-    else:
-        updated = current.rstrip() + "\n\n" + section.rstrip() + "\n"
-    path.write_text(updated.rstrip() + "\n", encoding="utf-8")
 
 
 def create_pg(url: str) -> None:
@@ -339,7 +265,7 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="benchmark SQLite (a file in a temporary directory)")
     parser.add_argument("--postgres", help="URL of a PostgreSQL database to create, use and drop")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--output", type=Path, default=BENCHMARKS_MD)
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     results = []
@@ -361,7 +287,7 @@ def main() -> None:
     section = render(results, runs=args.runs, command=command)
     print(section)
     if not args.no_write:
-        write_section(args.output, section)
+        write_section(SECTION, section, args.output)
         print(f"wrote {SECTION!r} to {args.output}")
 
 

@@ -7,12 +7,16 @@ from typing import Any
 
 import dash
 from dash import ALL, Dash, Input, Output, State, dcc, html
+from flask import Flask, Response, request
 
 from app.core.config import Settings, get_settings
 from app.core.db import Database
-from dashboard import ids
+from app.core.logging import RequestLog, configure_logging, request_id_var
+from app.districts import boundaries
+from dashboard import geo, ids
 from dashboard.auth import current_principal, install_auth
 from dashboard.i18n import Lang, lang_of, t
+from dashboard.security import install_security
 from dashboard.state import merge_search, parse_search
 
 PAGES_DIR = Path(__file__).parent / "pages"
@@ -42,11 +46,19 @@ def create_dash(database: Database, *, mounted: bool, settings: Settings | None 
     )
     # Pages reach the database through the shared query layer; they find it on the Flask server.
     app.server.config["DATABASE"] = database
-    app.server.config["SETTINGS"] = settings or get_settings()
+    app.server.config["SETTINGS"] = settings = settings or get_settings()
+    if settings.environment != "test":
+        # Each map view's boundaries are simplified once and kept under the data directory; build
+        # the missing ones now, in the background, rather than on a leader's first click.
+        boundaries.warm(settings.data_dir)
     app.server.config["URL_PREFIX"] = URL_PREFIX
+    # Before the sign-in guard, so that the request's id is known while it signs someone in.
+    install_request_log_context(app.server)
     install_auth(app.server, "/" if mounted else URL_PREFIX)
+    geo.install_route(app.server, "/" if mounted else URL_PREFIX)
     app.layout = serve_layout
     install_frame_callbacks(app)
+    install_security(app)
     return app
 
 
@@ -94,7 +106,12 @@ def serve_layout() -> html.Div:
                     html.Div(
                         [
                             html.Span(principal.name if principal else "", id=ids.SIGNED_IN_USER),
-                            html.A("退出 Sign out", href=URL_PREFIX + "logout", id=ids.SIGN_OUT),
+                            # Signing out is a POST (refused from other sites); a link could be followed by anyone.
+                            html.Form(
+                                html.Button("退出 Sign out", type="submit", id=ids.SIGN_OUT, className="sign-out"),
+                                method="POST",
+                                action=URL_PREFIX + "logout",
+                            ),
                         ],
                         className="user no-print",
                     ),
@@ -167,9 +184,37 @@ def install_frame_callbacks(app: Dash) -> None:
     )
 
 
+def install_request_log_context(server: Flask) -> None:
+    """Tell the request log around this WSGI app (``RequestLog``, through a2wsgi's ``asgi.scope``) the
+    Flask rule that answered and who is signed in; log lines written meanwhile carry the request id."""
+
+    def state() -> dict[str, Any]:
+        scope = request.environ.get("asgi.scope")
+        return scope.setdefault("state", {}) if isinstance(scope, dict) else {}
+
+    @server.before_request
+    def take_request_id() -> None:
+        request_id_var.set(state().get("request_id"))
+
+    @server.after_request
+    def describe_request(response: Response) -> Response:
+        if request.url_rule is not None:
+            state()["route"] = request.script_root + request.url_rule.rule
+        principal = current_principal()
+        if principal is not None:
+            state()["user"] = principal.name
+        return response
+
+    @server.teardown_request
+    def forget_request_id(_exc: BaseException | None) -> None:
+        # The worker thread serves other requests next.
+        request_id_var.set(None)
+
+
 def main() -> None:
     """Run the dashboard as its own process (behind the same database as the API)."""
     settings = get_settings()
+    configure_logging(settings.log_level)
     app = create_dash(Database(settings.database_url), mounted=False, settings=settings)
     serve(app, host=settings.host, port=DASHBOARD_PORT)
 
@@ -179,7 +224,12 @@ def serve(app: Dash, *, host: str, port: int) -> None:
     import uvicorn
     from a2wsgi import WSGIMiddleware
 
-    uvicorn.run(WSGIMiddleware(app.server), host=host, port=port)
+    from app.auth.gate import wrap
+
+    # log_config=None: uvicorn keeps to the JSON logging main() configured. The ignore: a2wsgi declares
+    # its ASGI arguments as TypedDicts, Starlette (RequestLog) as MutableMappings, which mypy cannot match.
+    guarded = wrap(WSGIMiddleware(app.server), app.server.config["SETTINGS"])  # type: ignore[arg-type]
+    uvicorn.run(RequestLog(guarded), host=host, port=port, log_config=None)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,14 @@ from typing import Any
 from flask import Flask, Response, current_app, g, redirect, request
 
 from app.auth.scope import Principal
-from app.auth.security import SESSION_COOKIE, sign_session
-from app.auth.service import authenticate_password, principal_of, record_event, user_from_session
-from app.auth.signin import login_html, safe_next
+from app.auth.security import SESSION_COOKIE
+from app.auth.service import authenticate_password, end_session, principal_of, start_session, user_from_session
+from app.auth.signin import safe_next
 from app.core.config import Settings
 from app.core.errors import PROBLEM_JSON, Unauthorized
 from dashboard.data import session_scope
+from dashboard.security import clear_session_cookies, set_session_cookies
+from dashboard.signin import login_html
 
 OPEN_PATHS = {"/login", "/logout", "/_favicon.ico"}
 
@@ -82,7 +84,7 @@ def install_auth(server: Flask, routes_prefix: str) -> None:
         with session_scope() as session:
             result = authenticate_password(session, settings, name=name, password=password, client=request.remote_addr)
             if result.user is not None:
-                cookie = sign_session(settings.secret_key, result.user.id, result.user.password_hash)
+                cookie = start_session(session, settings, user=result.user, client=request.remote_addr)
         if result.error is not None or result.user is None:
             err = result.error
             message = f"{err.detail_zh} / {err.detail_en}" if err else "登录失败 / Sign-in failed"
@@ -91,26 +93,20 @@ def install_auth(server: Flask, routes_prefix: str) -> None:
             status = 429 if err is not None and err.status == 429 else 401
             return Response(page, status=status, mimetype="text/html", headers=err.headers if err else None)
         response = redirect(safe_next(next_url, _page_path("/")), code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            cookie,
-            max_age=settings.session_max_age_seconds,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.environment == "production",
-            path="/",
-        )
+        set_session_cookies(response, settings, cookie)
         return response
 
     def logout() -> Any:
+        # Only a POST signs out (the header's button; CSRF-checked by app.auth.gate): a link or an
+        # image on another site cannot. A GET leads back to the dashboard, where the button is.
+        if request.method != "POST":
+            return redirect(_page_path("/"), code=303)
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
             with session_scope() as session:
-                user = user_from_session(session, _settings(), cookie)
-                if user is not None:
-                    record_event(session, "logout", user_id=user.id, client=request.remote_addr)
+                end_session(session, _settings(), cookie, client=request.remote_addr)
         response = redirect(_page_path("/login"), code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        clear_session_cookies(response)
         return response
 
     server.add_url_rule(base + "/login", "yj_login", login, methods=["GET", "POST"])

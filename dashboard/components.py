@@ -31,14 +31,14 @@ from dashboard.state import PageState
 
 LEVEL_INDENT = {"province": 0, "city": 1, "county": 2}
 MAX_OPTIONS = 600
-GRAPH_CONFIG: dict[str, Any] = {
+GRAPH_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
 }
 
 
 def graph(
-    graph_id: str | None, figure: go.Figure, *, class_name: str = "chart", config: dict[str, Any] | None = None
+    graph_id: str | None, figure: go.Figure, *, class_name: str = "chart", config: dcc.Graph.Config | None = None
 ) -> dcc.Graph:
     """A chart as tall as its figure says and as wide as its box (it follows the window, and the
     page when printing)."""
@@ -46,7 +46,7 @@ def graph(
     extra: dict[str, Any] = {"id": graph_id} if graph_id else {}
     return dcc.Graph(
         figure=figure,
-        config=config or GRAPH_CONFIG,  # type: ignore[arg-type]
+        config=config or GRAPH_CONFIG,
         responsive=True,
         className=class_name,
         style={"height": f"{height}px", "width": "100%"},
@@ -158,6 +158,21 @@ def measure_control(*, value: str, lang: Lang) -> html.Div:
     )
 
 
+def map_control(*, value: str, lang: Lang) -> html.Div:
+    """Whether the country's map shows its provinces or every county."""
+    return labelled(
+        t("control.map", lang),
+        param="map",
+        control=dcc.RadioItems(
+            id=ids.query_control("map"),
+            options=[{"label": t(f"map.{view}", lang), "value": view} for view in ("children", "counties")],
+            value=value,
+            inline=True,
+            className="map-radio",
+        ),
+    )
+
+
 def controls(*boxes: html.Div) -> html.Div:
     """The page's controls (boxes made by ``labelled``) and the print button, with a record of the
     values the controls were drawn with: the frame's URL callback ignores a control that still
@@ -254,14 +269,14 @@ def kpi_card(
             className="kpi-value",
             title=format_amount(total, unit, lang),
         )
-    if _missing(change_pct):
+    if change_pct is None or _missing(change_pct):
         change = html.Div(t("no_comparison", lang), id=ids.kpi_change(code), className="kpi-change kpi-neutral")
     else:
         change = html.Div(
             [
                 html.Span(t("change", lang), className="kpi-change-label"),
                 html.Span(change_arrow(change_pct), className="kpi-arrow"),
-                html.Span(format_percent(abs(change_pct))),  # type: ignore[arg-type]
+                html.Span(format_percent(abs(change_pct))),
             ],
             id=ids.kpi_change(code),
             className="kpi-change",

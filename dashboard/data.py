@@ -15,10 +15,12 @@ from typing import TypeVar
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
+from app.core import periods
 from app.core.db import Database
+from app.districts import boundaries
+from app.stats.context import StatsContext
 
 T = TypeVar("T")
-BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 def session_scope() -> AbstractContextManager[Session]:
@@ -29,16 +31,21 @@ def session_scope() -> AbstractContextManager[Session]:
     return database.session()
 
 
+def atlas() -> boundaries.Atlas:
+    """The district boundaries for maps, kept under this server's data directory (built once)."""
+    return boundaries.atlas(current_app.config["SETTINGS"].data_dir)
+
+
 def today() -> dt.date:
     """Today's date, which decides the months that have ended; tests and benchmarks may fix it
     (``server.config["TODAY"]``)."""
     fixed: dt.date | None = current_app.config.get("TODAY")
-    return fixed or dt.date.today()
+    return fixed or periods.today()
 
 
 def now() -> dt.datetime:
     """The moment a page is drawn, in Beijing time (what the print view shows as "generated")."""
-    return dt.datetime.now(BEIJING)
+    return periods.now_beijing()
 
 
 def api_route_exists(path: str) -> bool:
@@ -63,19 +70,19 @@ def api_route_exists(path: str) -> bool:
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard-query")
 
 
-def gather(calls: Mapping[str, Callable[[Session], T]]) -> dict[str, T]:
-    """Run ``calls`` (each given a session of its own) concurrently and return their results by key.
+def gather(stats: StatsContext, calls: Mapping[str, Callable[[StatsContext], T]]) -> dict[str, T]:
+    """Run ``calls`` concurrently (each given ``stats`` on a session of its own) and return their
+    results by key.
 
     On SQLite, and when tests have swapped the session factory for their one rolled-back session
-    (a session is not shared between threads), the calls run one after another on one session."""
+    (a session is not shared between threads), the calls run one after another on ``stats``."""
     database: Database = current_app.config["DATABASE"]
     if current_app.config.get("SESSION_SCOPE") is not None or len(calls) < 2 or database.dialect != "postgresql":
-        with session_scope() as session:
-            return {key: call(session) for key, call in calls.items()}
+        return {key: call(stats) for key, call in calls.items()}
 
-    def run(call: Callable[[Session], T]) -> T:
+    def run(call: Callable[[StatsContext], T]) -> T:
         with database.session() as session:
-            return call(session)
+            return call(stats.with_session(session))
 
     futures = {key: _POOL.submit(run, call) for key, call in calls.items()}
     return {key: future.result() for key, future in futures.items()}

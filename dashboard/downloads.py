@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from app.core.spreadsheets import texts_as_text
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -40,4 +42,5 @@ def xlsx_bytes(frame: pd.DataFrame, *, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         plain(frame).to_excel(writer, index=False, sheet_name=sheet[:31])
+        texts_as_text(writer.book)  # a name starting with "=" stays text, not a formula
     return buffer.getvalue()

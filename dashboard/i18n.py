@@ -30,6 +30,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "control.search": ("输入名称或代码搜索…", "Type a name or code…"),
     "measure.total": ("合计", "Totals"),
     "measure.change": ("同比变化", "Change on last year"),
+    "control.map": ("地图", "Map"),
+    "map.children": ("各省", "Provinces"),
+    "map.counties": ("全部区县", "All counties"),
     "country": ("全国", "China"),
     # common
     "not_reported": ("未报送", "not reported"),
@@ -68,7 +71,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "districts.average": ("平均", "average"),
     "districts.map": ("分布", "Where"),
     "districts.heatmap": ("同比变化（%）", "Change on last year (%)"),
-    "districts.click_hint": ("点击区划查看其总览", "Click a district to open its overview"),
+    "districts.click_hint": (
+        "点击地图上的区划进入下一级（区县打开其总览），点击排名或热力图打开其总览",
+        "Click an area on the map to go a level down (a county opens its overview); "
+        "click a bar or a heat-map row to open its overview",
+    ),
+    "districts.map_points": (
+        "{names}暂无边界数据，在其中心位置以圆点表示。",
+        "No boundary for {names}: shown as a dot at its centre.",
+    ),
     "districts.rank": ("名次", "Rank"),
     "districts.share": ("占比", "Share"),
     "districts.completeness": ("报送率", "Reported"),

@@ -69,6 +69,7 @@ def ratio_value(code: str) -> str:
 # ----------------------------------------------------------------------------- districts
 RANKING_GRAPH = "ranking-graph"
 MAP_GRAPH = "map-graph"
+MAP_NOTE = "map-note"  # names the districts drawn as points (no boundary)
 HEATMAP_GRAPH = "heatmap-graph"
 RANKING_TABLE = "ranking-table"
 DRILL_LOCATION = "drill-location"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.scope import Principal
 from app.core.errors import AppError
+from app.stats.context import StatsContext
 from dashboard import data, queries
 from dashboard.auth import current_principal
 from dashboard.components import error_panel
@@ -36,6 +37,14 @@ class PageContext:
     generated: dt.datetime
     _districts: pd.DataFrame | None = field(default=None, repr=False)
     _catalogue: pd.DataFrame | None = field(default=None, repr=False)
+    _stats: StatsContext | None = field(default=None, repr=False)
+
+    @property
+    def stats(self) -> StatsContext:
+        """The statistics context every query-layer call of this page shares."""
+        if self._stats is None:
+            self._stats = StatsContext(self.session, self.principal, self.today)
+        return self._stats
 
     @property
     def lang(self) -> Lang:

@@ -1,4 +1,4 @@
-"""Thin adapters over the statistics query layer (``app.stats.queries``): its pydantic results as DataFrames.
+"""Thin adapters over the statistics query layer (``app.stats``): its pydantic results as DataFrames.
 
 No SQL here: every figure comes from the same functions the API and the report generator use, and
 those check the caller's scope. "Not reported" stays ``None``/NaN all the way to the page.
@@ -6,7 +6,6 @@ those check the caller's scope. "Not reported" stays ``None``/NaN all the way to
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +14,14 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from app.auth.scope import Principal
+from app.core.periods import EARLIEST_MONTH, month_label
+from app.districts import listing
+from app.districts.codes import is_pseudo_city
 from app.districts.models import DistrictLevel
 from app.indicators import service as indicator_service
-from app.stats import queries as stats
+from app.stats import completeness as stats_completeness
+from app.stats import monthly, ranking, ratios, raw_values, totals
+from app.stats.context import StatsContext
 from app.stats.schemas import CompletenessOut, DistrictRef, RankingOut, RatiosOut, TotalsOut
 
 # The KPI cards of the Overview, in the order leaders read them.
@@ -33,8 +37,7 @@ HEADLINE: tuple[str, ...] = (
     "accident.deaths",
 )
 DEFAULT_INDICATOR = "inspection.enterprises"
-EARLIEST_YEAR = stats.EARLIEST_MONTH.year
-due_date = stats.due_date  # the last day a month's report is on time
+EARLIEST_YEAR = EARLIEST_MONTH.year
 # The Overview's trend shows up to ten years ending at the chosen year, the KPI cards' sparklines
 # the last five of them; one query-layer call answers all of them (``yearly_totals``).
 TREND_YEARS = 10
@@ -66,21 +69,21 @@ def readable_districts(session: Session, *, principal: Principal) -> pd.DataFram
     """Every province, city and county-level district whose figures the caller may read, in code
     order (which is tree order: GB/T 2260 codes nest by prefix), indexed by code."""
     rows = [
-        r for r in stats.list_districts(session, principal=principal) if r["readable"] and r["level"] in LISTED_LEVELS
+        r for r in listing.list_districts(session, principal=principal) if r["readable"] and r["level"] in LISTED_LEVELS
     ]
     frame = pd.DataFrame(rows, columns=["code", "name", "level", "parent_code", "longitude", "latitude", "readable"])
     frame["level"] = frame["level"].map(lambda level: DistrictLevel(level).value)
     return frame.set_index("code", drop=False)
 
 
-def check_readable(session: Session, *, principal: Principal, code: str) -> None:
+def check_readable(stats: StatsContext, *, code: str) -> None:
     """404 for an unknown district, 403 for one outside the caller's scope (the query layer's errors)."""
-    stats.readable_district(session, principal=principal, code=code)
+    stats.district(code)
 
 
 def district_family(session: Session, *, principal: Principal, code: str) -> dict[str, Any]:
     """A district with its parents and direct children (public names; ``readable`` per row)."""
-    return stats.district_family(session, principal=principal, code=code)
+    return listing.district_family(session, principal=principal, code=code)
 
 
 # ----------------------------------------------------------------------------- overview
@@ -133,28 +136,20 @@ def trend_years(year: int, count: int = TREND_YEARS) -> list[int]:
     return list(range(max(EARLIEST_YEAR, year - count + 1), year + 1))
 
 
-def annual_totals(
-    session: Session, *, principal: Principal, district: str | None, year: int, today: dt.date
-) -> TotalsOut:
+def annual_totals(stats: StatsContext, *, district: str | None, year: int) -> TotalsOut:
     """One year's totals and year on year of ``district`` (the query layer's result)."""
-    return stats.annual_totals(session, principal=principal, district=district, year=year, today=today)
+    return totals.annual_totals(stats, district=district, year=year)
 
 
-def derived_ratios(
-    session: Session, *, principal: Principal, district: str | None, year: int, today: dt.date
-) -> pd.DataFrame:
+def derived_ratios(stats: StatsContext, *, district: str | None, year: int) -> pd.DataFrame:
     """公开率, 整改率 and 平均罚款 of ``district`` in ``year``: year, code, name_zh, name_en, unit, value, …"""
-    return ratios_frame(stats.derived_ratios(session, principal=principal, district=district, year=year, today=today))
+    return ratios_frame(ratios.derived_ratios(stats, district=district, year=year))
 
 
-def yearly_totals(
-    session: Session, *, principal: Principal, district: str | None, years: list[int], today: dt.date
-) -> pd.DataFrame:
+def yearly_totals(stats: StatsContext, *, district: str | None, years: list[int]) -> pd.DataFrame:
     """Each indicator's total in each of ``years`` (one call): year, code, total (NaN where nothing was
     reported), months_reported, months_expected."""
-    result = stats.yearly_totals(
-        session, principal=principal, district=district, year_from=years[0], year_to=years[-1], today=today
-    )
+    result = totals.yearly_totals(stats, district=district, year_from=years[0], year_to=years[-1])
     return pd.DataFrame(
         [
             {
@@ -171,20 +166,10 @@ def yearly_totals(
     ).astype({"total": "float64"})
 
 
-def monthly_compare(
-    session: Session, *, principal: Principal, district: str | None, year: int, indicator: str, today: dt.date
-) -> pd.DataFrame:
+def monthly_compare(stats: StatsContext, *, district: str | None, year: int, indicator: str) -> pd.DataFrame:
     """Twelve rows (month 1 … 12): ``this_year`` and ``last_year`` (NaN where nothing was reported),
     and how many districts reported each month of this year out of how many were expected."""
-    series = stats.monthly_series(
-        session,
-        principal=principal,
-        district=district,
-        year=year,
-        indicator=indicator,
-        compare_previous=True,
-        today=today,
-    )
+    series = monthly.monthly_series(stats, district=district, year=year, indicator=indicator, compare_previous=True)
     previous = series.previous or []
     return pd.DataFrame(
         {
@@ -241,29 +226,23 @@ def ranking_frame(result: RankingOut) -> Ranking:
 
 
 def children_level(session: Session, *, principal: Principal, parent: str | None) -> DistrictLevel | None:
-    """Which rows a comparison of ``parent`` lists: its children, or — for a county-level district's
-    parent with a single child, like Tianjin's one 市辖区 — every county-level district under it."""
+    """Which rows a comparison of ``parent`` lists: its children, or — for a parent with a single
+    child, like Tianjin's one 市辖区, or only pseudo-cities, like Chongqing's 市辖区 and 县 — every
+    county-level district under it."""
     if parent is None:
         return None
-    family = stats.district_family(session, principal=principal, code=parent)
+    family = listing.district_family(session, principal=principal, code=parent)
     children = [c for c in family["children"] if c["readable"] and c["level"] in LISTED_LEVELS]
-    return DistrictLevel.county if len(children) <= 1 else None
+    if len(children) <= 1 or all(is_pseudo_city(c["name"]) for c in children):
+        return DistrictLevel.county
+    return None
 
 
 def rankings(
-    session: Session,
-    *,
-    principal: Principal,
-    parent: str | None,
-    year: int,
-    indicators: Iterable[str],
-    level: DistrictLevel | None,
-    today: dt.date,
+    stats: StatsContext, *, parent: str | None, year: int, indicators: Iterable[str], level: DistrictLevel | None
 ) -> dict[str, Ranking]:
     """The rows under ``parent`` ranked by their total of each of ``indicators`` in ``year`` (one call)."""
-    results = stats.district_rankings(
-        session, principal=principal, year=year, indicators=list(indicators), parent=parent, level=level, today=today
-    )
+    results = ranking.district_rankings(stats, year=year, indicators=list(indicators), parent=parent, level=level)
     return {code: ranking_frame(result) for code, result in results.items()}
 
 
@@ -287,10 +266,8 @@ class Completeness:
     rows: pd.DataFrame  # code, name, submitted, late, missing, expected, reporting_rate_pct, on_time_rate_pct
 
 
-def completeness(
-    session: Session, *, principal: Principal, parent: str | None, year: int, today: dt.date
-) -> Completeness:
-    result = stats.completeness(session, principal=principal, year=year, parent=parent, today=today)
+def completeness(stats: StatsContext, *, parent: str | None, year: int) -> Completeness:
+    result = stats_completeness.completeness(stats, year=year, parent=parent)
     cells = pd.DataFrame(
         [
             {"code": r.code, "name": r.name, "month": m, "status": status.value if status else None}
@@ -309,31 +286,20 @@ def completeness(
 # ----------------------------------------------------------------------------- raw values
 
 
-def count_values(session: Session, *, principal: Principal, district: str | None, year: int, today: dt.date) -> int:
-    page = stats.values_page(
-        session,
-        principal=principal,
-        district=district,
-        year=year,
-        indicator=None,
-        page=1,
-        page_size=1,
-        today=today,
-    )
+def count_values(stats: StatsContext, *, district: str | None, year: int) -> int:
+    page = raw_values.values_page(stats, district=district, year=year, indicator=None, page=1, page_size=1)
     return page.total
 
 
-def monthly_values(
-    session: Session, *, principal: Principal, district: str | None, year: int, today: dt.date
-) -> pd.DataFrame:
+def monthly_values(stats: StatsContext, *, district: str | None, year: int) -> pd.DataFrame:
     """The raw monthly values under ``district`` in ``year``, one row per district-month and one
     column per indicator code (NaN where not reported), plus district, district_name and month."""
-    stats.check_values_request(session, principal=principal, district=district, year=year, indicator=None, today=today)
-    stmt = stats.values_query(principal=principal, district=district, year=year, indicator=None, lang="zh")
+    raw_values.check_values_request(stats, district=district, year=year, indicator=None)
+    stmt = raw_values.values_query(principal=stats.principal, district=district, year=year, indicator=None, lang="zh")
     long = pd.DataFrame(
         [
-            (r.district, r.district_name, stats.month_label(r.month), r.indicator, r.value)
-            for r in session.execute(stmt)
+            (r.district, r.district_name, month_label(r.month), r.indicator, r.value)
+            for r in stats.session.execute(stmt)
         ],
         columns=["district", "district_name", "month", "indicator", "value"],
     )

@@ -15,8 +15,10 @@ from app.auth.scope import Principal
 from dashboard.i18n import Lang, lang_of
 
 # The parameters a page state carries, in the order they appear in a URL.
-PARAMS = ("district", "year", "indicator", "measure", "lang")
+PARAMS = ("district", "year", "indicator", "measure", "map", "lang")
 MEASURES = ("total", "change")
+# What the Districts page's map of the whole country shows: the provinces, or every county.
+MAP_VIEWS = ("children", "counties")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class PageState:
     lang: Lang
     indicator: str | None = None
     measure: str = "total"
+    map_view: str = "children"
 
     def query(self, **overrides: Any) -> str:
         """The query string (with "?") of this state, changed by ``overrides``; defaults left out."""
@@ -35,6 +38,7 @@ class PageState:
             ("year", state.year),
             ("indicator", state.indicator),
             ("measure", state.measure if state.measure != "total" else None),
+            ("map", state.map_view if state.map_view != "children" else None),
             ("lang", state.lang if state.lang != "zh" else None),
         ]
         kept = [(k, str(v)) for k, v in pairs if v not in (None, "")]
@@ -64,12 +68,14 @@ def parse_state(query: dict[str, Any], *, principal: Principal | None, today: dt
         year = default_year(today)
     indicator = str(query.get("indicator") or "").strip() or None
     measure = str(query.get("measure") or "total")
+    map_view = str(query.get("map") or "children")
     return PageState(
         district=district,
         year=year,
         lang=lang_of(query.get("lang")),
         indicator=indicator,
         measure=measure if measure in MEASURES else "total",
+        map_view=map_view if map_view in MAP_VIEWS else "children",
     )
 
 

@@ -49,9 +49,9 @@ def main() -> None:
     with src.open(encoding="utf-8") as fh:
         # 99xxxx (苏鲁交界, 海域) are the package's own pseudo-areas, not GB/T 2260 divisions.
         rows = {r["adcode"][:6]: r for r in csv.DictReader(fh) if not r["adcode"].startswith("99")}
-    for code, row in SUPPLEMENT.items():
-        rows.setdefault(code, row)
-    out = []
+    for code, extra in SUPPLEMENT.items():
+        rows.setdefault(code, extra)
+    out: list[list[str]] = []
     for code in sorted(rows):
         r = rows[code]
         level = level_of(code)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.core.db import Database, utcnow
 from app.districts.models import District, DistrictLevel
 from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
-from app.values import yearly
+from app.values import store
 from app.values.models import Activity, ActivityKind, MonthlyValue, MonthReport
 from seed.report_figures import REPORT_YEARS, SIZE_OVERRIDES, SYNTHETIC_YEAR_TOTALS, ReportYear
 from seed.spread import spread_total
@@ -234,44 +234,20 @@ def write_district(session: Session, code: str, name: str, last: dt.date, subs: 
             ).where(MonthlyValue.district_code == code)
         )
     }
-    now = utcnow()
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    # The seed writes the starting state: no value history (its submission rows say where figures came from).
+    changes = store.ValueChanges(submission_id=None, user_id=None, now=utcnow(), history=False)
     for month, want in months.items():
         for ind, (value, source) in want.values.items():
             have = existing.get((month, ind))
             if have is None:
-                inserts.append(
-                    {
-                        "district_code": code,
-                        "month": month,
-                        "indicator_code": ind,
-                        "value": value,
-                        "source": source,
-                        "submission_id": subs.id_for(source),
-                        "updated_at": now,
-                    }
-                )
+                changes.insert(code, month, ind, value, source, subs.id_for(source))
             elif have[2] == DataSource.upload:
                 stats.skipped_uploaded += 1
             elif have[1] != value or have[2] != source:
-                updates.append(
-                    {
-                        "id": have[0],
-                        "value": value,
-                        "source": source,
-                        "submission_id": subs.id_for(source),
-                        "updated_at": now,
-                    }
-                )
-    for chunk in _chunks(inserts, 2000):
-        session.execute(insert(MonthlyValue), chunk)
-    if updates:
-        session.execute(update(MonthlyValue), updates)
-    if inserts or updates:
-        yearly.refresh(session, {(code, m.year) for m in months})
-    stats.values_created += len(inserts)
-    stats.values_updated += len(updates)
+                changes.update(have[0], code, month, ind, have[1], value, source, subs.id_for(source))
+    store.apply(session, changes)
+    stats.values_created += len(changes.inserts)
+    stats.values_updated += len(changes.updates)
 
     have_months = set(session.scalars(select(MonthReport.month).where(MonthReport.district_code == code)))
     new_months = [

@@ -6,8 +6,9 @@ same seeds, and the two reports' figures are pinned the same way, so a district'
 same whichever seed wrote them. Months a district already has (from the demo seed or an upload)
 are left alone, so the command can run on a seeded database and can resume after an interruption.
 
-Bulk speed: rows are written with PostgreSQL's COPY, or with large ``executemany`` batches on
-SQLite, one transaction per batch of districts, indexes as they are; (VACUUM) ANALYZE at the end.
+Bulk speed: rows are written through the one write path (``app.values.store``: PostgreSQL's COPY,
+or large ``executemany`` batches on SQLite), one transaction per batch of districts, indexes as
+they are; (VACUUM) ANALYZE at the end.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from rich.console import Console
 from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from app.core.bulk import bulk_insert
 from app.core.db import Database, utcnow
 from app.districts.models import District, DistrictLevel
 from app.submissions.models import DataSource, SourceFormat, Submission, SubmissionStatus
-from app.values import yearly
+from app.values import store
 from app.values.models import MonthlyValue, MonthReport
 from seed.loader import SeedStats, _report_months, last_full_month, load_districts, progress_bar
 from seed.report_figures import REPORT_YEARS, SIZE_OVERRIDES, SYNTHETIC_YEAR_TOTALS
@@ -34,7 +36,6 @@ from seed.synthetic import SEASON, generate_year
 # Taiwan, Hong Kong and Macau are in GB/T 2260 but report to no bureau of this system.
 EXCLUDED_PREFIXES = ("71", "81", "82")
 DISTRICTS_PER_BATCH = 100
-VALUE_COLUMNS = ("district_code", "month", "indicator_code", "value", "source", "submission_id", "updated_at")
 REPORT_COLUMNS = ("district_code", "month", "first_submitted_at", "last_submitted_at", "last_submission_id", "source")
 
 
@@ -83,39 +84,6 @@ def district_months(
                     for ind, v in values.items()
                 },
             )
-
-
-class _Writer:
-    """Appends rows to monthly_values and month_reports the fastest way the database offers."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.postgres = conn.dialect.name == "postgresql"
-        if not self.postgres:
-            # SQLite stores dates and datetimes as text; format them exactly as SQLAlchemy does.
-            date_type = MonthlyValue.__table__.c.month.type
-            time_type = MonthlyValue.__table__.c.updated_at.type
-            self._date = date_type.bind_processor(conn.dialect) or (lambda v: v)
-            self._time = time_type.bind_processor(conn.dialect) or (lambda v: v)
-
-    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        if self.postgres:
-            raw = self.conn.connection.driver_connection
-            assert raw is not None
-            with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join("?" for _ in columns)
-        self.conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
-
-    def date(self, value: dt.date) -> Any:
-        return value if self.postgres else self._date(value)
-
-    def time(self, value: dt.datetime) -> Any:
-        return value if self.postgres else self._time(value)
 
 
 def _existing_months(conn: Connection, codes: Sequence[str]) -> set[tuple[str, dt.date]]:
@@ -180,26 +148,20 @@ def seed_national(
         for start in range(0, len(counties), DISTRICTS_PER_BATCH):
             batch = counties[start : start + DISTRICTS_PER_BATCH]
             with database.engine.begin() as conn:
-                writer = _Writer(conn)
                 have = _existing_months(conn, [c for c, _ in batch])
-                values: list[tuple[Any, ...]] = []
+                changes = store.ValueChanges(submission_id=None, user_id=None, now=now, history=False)
                 reports: list[tuple[Any, ...]] = []
-                stamp = writer.time(now)
                 for code, name in batch:
                     for month, submitted_at, month_source, figures in district_months(code, name, first_year, last):
                         if (code, month) in have:
                             stats.months_skipped += 1
                             continue
-                        day = writer.date(month)
                         for ind, (value, source) in figures.items():
-                            values.append((code, day, ind, value, source.value, subs[source], stamp))
-                        at = writer.time(submitted_at)
-                        reports.append((code, day, at, at, subs[month_source], month_source.value))
-                writer.write("monthly_values", VALUE_COLUMNS, values)
-                writer.write("month_reports", REPORT_COLUMNS, reports)
-                if values:
-                    yearly.refresh(conn, {(code, y) for code, _ in batch for y in range(first_year, last.year + 1)})
-                stats.values_created += len(values)
+                            changes.insert(code, month, ind, value, source, subs[source])
+                        reports.append((code, month, submitted_at, submitted_at, subs[month_source], month_source))
+                store.apply(conn, changes)
+                bulk_insert(conn, MonthReport.__table__, REPORT_COLUMNS, reports)
+                stats.values_created += len(changes.inserts)
                 stats.months_created += len(reports)
             advance(len(batch))
             if on_batch is not None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -33,6 +33,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.deps import get_session
 from app.core.migrate import upgrade
+from app.indicators.service import IndicatorInfo
 
 # The seed's "today": fixed so that the demo months (2019-01 … 2026-10) do not move under the tests.
 SEED_TODAY = dt.date(2026, 11, 22)
@@ -117,6 +118,19 @@ def database(request: pytest.FixtureRequest, fresh_databases: FreshDatabases) ->
     database.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def catalogue(fresh_databases: FreshDatabases) -> dict[str, IndicatorInfo]:
+    """The indicator catalogue as the migrations load it, for tests of the rules that need no data."""
+    from app.indicators.service import get_all
+
+    database = Database(fresh_databases.url("sqlite"))
+    upgrade(database.engine)
+    with database.session() as s:
+        found = get_all(s)
+    database.engine.dispose()
+    return found
+
+
 @pytest.fixture
 def session(database: Database) -> Iterator[Session]:
     """A session whose work is rolled back after the test, even if the code under test commits."""
@@ -189,15 +203,21 @@ def create_user(
     )
 
 
-def bearer(session: Session, user: User, **token_args: object) -> dict[str, str]:
+def bearer(session: Session, user: User, *, expires_at: dt.datetime | None = None) -> dict[str, str]:
     from app.auth.service import create_token
 
-    _row, plaintext = create_token(session, user=user, **token_args)  # type: ignore[arg-type]
+    _row, plaintext = create_token(session, user=user, expires_at=expires_at)
     return {"Authorization": f"Bearer {plaintext}"}
 
 
+class HeadersFor(Protocol):
+    """The ``headers_for`` fixture: ``headers_for("staff", "120102")``."""
+
+    def __call__(self, role: str = "staff", *districts: str) -> dict[str, str]: ...
+
+
 @pytest.fixture
-def headers_for(session: Session):  # type: ignore[no-untyped-def]
+def headers_for(session: Session) -> HeadersFor:
     """``headers_for("staff", "120102")`` → Authorization headers of a new user with that scope."""
 
     def make(role: str = "staff", *districts: str) -> dict[str, str]:
@@ -207,8 +227,8 @@ def headers_for(session: Session):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin_headers(headers_for) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return headers_for("admin")  # type: ignore[no-any-return]
+def admin_headers(headers_for: HeadersFor) -> dict[str, str]:
+    return headers_for("admin")
 
 
 # ----------------------------------------------------------------------------- a real server

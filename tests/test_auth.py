@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,13 +16,13 @@ from starlette.routing import Mount
 from app.auth.models import ApiToken, AuthEvent
 from app.auth.scope import Scope, code_prefix
 from app.core.db import utcnow
-from tests.conftest import bearer, create_user
+from tests.conftest import HeadersFor, bearer, create_user
 
 BODY = {"values": {"double_random.inspections": 17, "penalty.cases": 2, "penalty.fines_yuan": 125000}}
 HEDONG_MONTH = "/api/v1/districts/120102/months/2026-09"
 
 
-def is_problem(r, status: int) -> None:  # type: ignore[no-untyped-def]
+def is_problem(r: httpx.Response, status: int) -> None:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
@@ -79,6 +80,7 @@ def every_route(api: FastAPI) -> set[tuple[str, str]]:
             else:
                 routes.add(("GET", original.path + "/"))
             continue
+        assert route.path is not None, route
         routes |= {(m, route.path) for m in route.methods or {"GET"}}
     # HEAD and OPTIONS come with GET (Starlette, Flask) and are guarded with it.
     return {(m, p) for m, p in routes if m not in {"HEAD", "OPTIONS"}}
@@ -130,32 +132,34 @@ def test_bad_expired_and_revoked_tokens_are_401(client: TestClient, session: Ses
     assert client.put(HEDONG_MONTH, json=BODY, headers=good).status_code == 200
 
 
-def test_staff_writes_only_inside_its_scope(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]
+def test_staff_writes_only_inside_its_scope(client: TestClient, headers_for: HeadersFor) -> None:
     staff = headers_for("staff", "120102")
     assert client.put(HEDONG_MONTH, json=BODY, headers=staff).status_code == 200
     is_problem(client.put("/api/v1/districts/500112/months/2026-09", json=BODY, headers=staff), 403)
     is_problem(client.put("/api/v1/districts/120000/months/2026-09", json=BODY, headers=staff), 403)
 
 
-def test_city_staff_writes_all_its_districts(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]
+def test_city_staff_writes_all_its_districts(client: TestClient, headers_for: HeadersFor) -> None:
     city = headers_for("staff", "120100")
     assert client.put("/api/v1/districts/120103/months/2026-09", json=BODY, headers=city).status_code == 200
     is_problem(client.put("/api/v1/districts/500112/months/2026-09", json=BODY, headers=city), 403)
 
 
-def test_viewer_cannot_write_admin_can(client: TestClient, headers_for, admin_headers) -> None:  # type: ignore[no-untyped-def]
+def test_viewer_cannot_write_admin_can(
+    client: TestClient, headers_for: HeadersFor, admin_headers: dict[str, str]
+) -> None:
     viewer = headers_for("viewer", "120000")
     is_problem(client.put(HEDONG_MONTH, json=BODY, headers=viewer), 403)
     assert client.get(HEDONG_MONTH, headers=viewer).status_code == 200
     assert client.put(HEDONG_MONTH, json=BODY, headers=admin_headers).status_code == 200
 
 
-def test_reading_outside_scope_is_403(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]
+def test_reading_outside_scope_is_403(client: TestClient, headers_for: HeadersFor) -> None:
     viewer = headers_for("viewer", "120000")
     is_problem(client.get("/api/v1/districts/500112/months/2020-06", headers=viewer), 403)
 
 
-def test_bodies_are_strict(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]
+def test_bodies_are_strict(client: TestClient, headers_for: HeadersFor) -> None:
     staff = headers_for("staff", "120102")
     r = client.put(HEDONG_MONTH, json={**BODY, "district": "500112"}, headers=staff)
     is_problem(r, 422)
@@ -163,7 +167,9 @@ def test_bodies_are_strict(client: TestClient, headers_for) -> None:  # type: ig
     is_problem(r, 422)
 
 
-def test_admin_creates_users_and_tokens_through_the_api(client: TestClient, admin_headers, headers_for) -> None:  # type: ignore[no-untyped-def]
+def test_admin_creates_users_and_tokens_through_the_api(
+    client: TestClient, admin_headers: dict[str, str], headers_for: HeadersFor
+) -> None:
     r = client.post(
         "/api/v1/users", json={"name": "hedong_staff", "role": "staff", "districts": ["120102"]}, headers=admin_headers
     )

@@ -87,11 +87,11 @@ def test_help_leaves_no_trace(tmp_path: Path) -> None:
 
 
 def test_serve_takes_its_defaults_from_the_settings_when_it_runs() -> None:
-    from app.cli import build_parser
+    from tests.cli_helpers import parse_command_line
 
-    args = build_parser().parse_args(["serve"])
+    args = parse_command_line(["serve"])
     assert args.host is None and args.port is None  # filled in from HOST / PORT by the command itself
-    args = build_parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "9000"])
+    args = parse_command_line(["serve", "--host", "0.0.0.0", "--port", "9000"])
     assert (args.host, args.port) == ("0.0.0.0", 9000)
 
 

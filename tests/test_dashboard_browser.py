@@ -195,7 +195,9 @@ def test_clicking_a_district_opens_its_overview(leader_page: tuple[Any, Watch], 
     page.wait_for_url(re.compile(r"/dashboard/\?district=\d{6}"))
     wait_drawn(page)
     assert page.query_selector("#kpi-grid") is not None
-    code = re.search(r"district=(\d{6})", page.url).group(1)  # type: ignore[union-attr]
+    opened = re.search(r"district=(\d{6})", page.url)
+    assert opened is not None, page.url
+    code = opened.group(1)
     assert code.startswith("12") and code != "120000"
     assert watch.problems == []
 

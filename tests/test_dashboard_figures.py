@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -197,32 +196,6 @@ def test_change_colour() -> None:
     assert figures.change_colour(-5, -1) == figures.GOOD
     assert figures.change_colour(5, 0) == figures.NEUTRAL
     assert figures.change_colour(None, 1) == figures.NEUTRAL
-
-
-def test_district_map_is_points_on_plain_axes_without_a_base_map() -> None:
-    frame = pd.DataFrame(
-        {
-            "code": ["120101", "120102", "120103", "120104"],
-            "name": ["和平区", "河东区", "河西区", "南开区"],
-            "longitude": [117.2, 117.25, 117.22, NAN],
-            "latitude": [39.12, 39.13, 39.11, NAN],
-            "value": [100.0, 400.0, NAN, 5.0],
-        }
-    )
-    fig = valid(figures.district_map(frame, unit="家次", lang="zh", value_label="执法检查"))
-    assert {trace.type for trace in fig.data} == {"scatter"}  # no scattergeo/mapbox: no tiles, no polygons
-    reported, silent = fig.data
-    assert list(reported.customdata) == ["120101", "120102"]
-    assert reported.marker.size[1] > reported.marker.size[0]  # sized by the value
-    assert list(silent.customdata) == ["120103"]  # hollow ring, not a zero
-    assert fig.layout.yaxis.scaleanchor == "x"
-    assert fig.layout.yaxis.scaleratio == pytest.approx(1 / math.cos(math.radians(39.12)), rel=1e-3)
-    empty = valid(figures.district_map(frame.head(0), unit="家次", lang="zh", value_label="x"))
-    assert not empty.data
-    # The colour bar reads the Chinese way too (万, not plotly's "k").
-    fines = frame.assign(value=[120000.0, 2500000.0, NAN, 30000.0])
-    bar = valid(figures.district_map(fines, unit="元", lang="zh", value_label="罚款")).data[0].marker.colorbar
-    assert bar.tickmode == "array" and any(text.endswith("万") for text in bar.ticktext)
 
 
 def test_heat_map_labels_never_print_a_change_as_minus_zero() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import SEED_TODAY, create_user
+from tests.dashboard_helpers import content_callback, csrf_header
 
 PASSWORD = "dashboard-pass-2021"
 
@@ -37,16 +39,9 @@ def seed_today(api: FastAPI) -> Iterator[None]:
 
 def render(client: TestClient, path: str, search: str = "") -> dict[str, Any]:
     """What Dash pages' content callback returns for ``path`` + ``search`` (as the browser asks)."""
-    body = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.pathname", "_pages_location.search"],
-    }
-    r = client.post("/dashboard/_dash-update-component", json=body)
+    r = client.post(
+        "/dashboard/_dash-update-component", json=content_callback(path, search), headers=csrf_header(client)
+    )
     assert r.status_code == 200, r.text[:2000]
     return r.json()
 
@@ -111,13 +106,14 @@ def test_overview_of_the_whole_country(client: TestClient, session: Session) -> 
     """A national viewer opening the Overview without a district sees the country's cards, the
     figures ``/api/v1/stats/totals?district=100000`` answers; a city viewer still chooses a district."""
     from app.auth.scope import SYSTEM
-    from app.stats import queries
+    from app.stats.context import StatsContext
+    from app.stats.totals import annual_totals
     from dashboard.formatting import format_amount
 
     sign_in(client, session, scope=())
     content = render(client, "/dashboard/", "?year=2021")["response"]["_pages_content"]["children"]
     assert "全国" in shown(find(content, "page-heading"))
-    country = queries.annual_totals(session, principal=SYSTEM, district=None, year=2021, today=SEED_TODAY)
+    country = annual_totals(StatsContext(session, SYSTEM, SEED_TODAY), district=None, year=2021)
     inspections = next(i for i in country.indicators if i.code == "inspection.enterprises")
     assert inspections.total is not None and inspections.total > 807
     assert shown(find(content, "kpi-inspection-enterprises-value")) == format_amount(inspections.total, "家次")
@@ -166,7 +162,62 @@ def test_districts_page_ranks_the_counties_of_tianjin(client: TestClient, sessio
     assert ranking is not None
     bars = ranking["props"]["figure"]["data"][0]
     assert len(bars["y"]) == 16 and "120102" in bars["customdata"]
-    assert find(content, "heatmap-graph") is not None and find(content, "map-graph") is not None
+    assert find(content, "heatmap-graph") is not None
+    # The map draws the same 16 districts with their boundaries; a click opens the district's Overview.
+    areas = [t for t in map_traces(content) if t["type"] == "choropleth" and t.get("customdata")]
+    assert sorted(code for t in areas for code in t["locations"]) == sorted(bars["customdata"])
+    assert all(c[1] == "overview" for t in areas for c in t["customdata"])
+    assert find(content, "map-note") is None  # every district has a boundary
+    # The boundaries are not in the figure: the browser fetches them once, from a URL that never changes.
+    (url,) = {t["geojson"] for t in areas}
+    assert re.fullmatch(r"/dashboard/boundaries/[0-9a-f]{16}/120000\.json", url)
+    r = client.get(url)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
+    assert "immutable" in r.headers["cache-control"] and "private" in r.headers["cache-control"]
+    assert sorted(f["id"] for f in r.json()["features"]) == sorted(bars["customdata"])
+    assert client.get(url.replace("120000", "999999")).status_code == 404
+    assert client.get(url.replace("boundaries/", "boundaries/0000000000000000x")).status_code == 404
+    client.cookies.clear()
+    assert client.get(url, follow_redirects=False).status_code in (302, 303, 401)  # signed-in users only
+
+
+def map_traces(content: Any) -> list[dict[str, Any]]:
+    graph = find(content, "map-graph")
+    assert graph is not None
+    return graph["props"]["figure"]["data"]
+
+
+def test_districts_page_of_chongqing_compares_its_38_districts_not_its_pseudo_cities(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, session, scope=("500000",))
+    content = render(client, "/dashboard/districts", "?district=500000&year=2020&measure=change")["response"][
+        "_pages_content"
+    ]["children"]
+    bars = find(content, "ranking-graph")["props"]["figure"]["data"][0]  # type: ignore[index]
+    assert len(bars["y"]) == 39 and "市辖区" not in bars["y"] and "渝北区" in bars["y"]
+    traces = map_traces(content)
+    areas = [code for t in traces if t["type"] == "choropleth" and t.get("customdata") for code in t["locations"]]
+    assert len(areas) == 38 and "500112" in areas
+    points = [c[0] for t in traces if t["type"] == "scattergeo" and t["mode"] == "markers" for c in t["customdata"]]
+    assert points == ["500157"]  # 两江新区: no boundary, a dot at its centroid
+    assert "两江新区" in shown(find(content, "map-note"))
+    # Coloured by the change, as the page's measure says.
+    assert any("同比" in t["hovertext"][0] or "%" in t["hovertext"][0] for t in traces if t.get("hovertext"))
+
+
+def test_the_country_map_offers_provinces_or_every_county(client: TestClient, session: Session) -> None:
+    sign_in(client, session, scope=())
+    page = render(client, "/dashboard/districts", "?year=2021")["response"]["_pages_content"]["children"]
+    areas = [
+        code for t in map_traces(page) if t["type"] == "choropleth" and t.get("customdata") for code in t["locations"]
+    ]
+    assert len(areas) == 31 and "120000" in areas  # the reporting provinces; a click opens their districts
+    drill = {c[0]: c[1] for t in map_traces(page) if t.get("customdata") for c in t["customdata"]}
+    assert drill["120000"] == "districts"
+    assert find(page, "control-map") is not None
+    tianjin = render(client, "/dashboard/districts", "?district=120000&year=2021")["response"]["_pages_content"]
+    assert find(tianjin["children"], "control-map") is None  # only the country's map has the choice
 
 
 def test_completeness_page_lists_who_is_missing(client: TestClient, session: Session) -> None:

@@ -10,6 +10,7 @@ from app.core.db import Database
 from app.core.migrate import current_revision, downgrade, head_revision, upgrade
 from app.indicators.models import Indicator
 from app.models import Base
+from tests.conftest import FreshDatabases
 
 DOMAIN_CODES = {
     "double_random.inspections",
@@ -94,7 +95,7 @@ def test_unique_district_month_indicator_is_enforced_by_the_database(empty_datab
         conn.execute(insert)
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(fresh_databases) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(fresh_databases: FreshDatabases) -> None:
     database = Database(fresh_databases.url("sqlite"))
     with database.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"

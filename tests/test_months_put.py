@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.submissions.models import Submission, SubmissionStatus
 from app.values.models import ValueHistory
+from tests.conftest import HeadersFor
 from tests.upload_helpers import CLEAN, FULL_MONTH, codes, dump, problem, submissions_count
 
 Headers = dict[str, str]
@@ -27,8 +28,8 @@ COUNTS = ("created", "updated", "unchanged", "removed", "activities_created", "a
 
 
 @pytest.fixture
-def staff(headers_for) -> Headers:  # type: ignore[no-untyped-def]
-    return headers_for("staff", CLEAN)  # type: ignore[no-any-return]
+def staff(headers_for: HeadersFor) -> Headers:
+    return headers_for("staff", CLEAN)
 
 
 def put(client: TestClient, headers: Headers, body: Any, url: str = URL) -> Any:
@@ -162,7 +163,7 @@ def test_what_get_answers_can_be_put_back_unchanged(client: TestClient, staff: H
     assert ok(client.get(URL, headers=staff))["values"] == got["values"]
 
 
-def test_a_seeded_month_round_trips_too(client: TestClient, headers_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_seeded_month_round_trips_too(client: TestClient, headers_for: HeadersFor, session: Session) -> None:
     hedong = headers_for("staff", "120102")
     url = "/api/v1/districts/120102/months/2021-05"
     got = ok(client.get(url, headers=hedong))

@@ -93,9 +93,10 @@ def test_format_change(pct: float, expected: str) -> None:
 
 
 def test_change_percent_is_exact_and_none_without_a_base() -> None:
-    assert change_percent(19, 28) is not None
-    assert format_change(change_percent(19, 28)) == "同比下降32.1%"  # type: ignore[arg-type]
-    assert format_change(change_percent(900, 800)) == "同比增长12.5%"  # type: ignore[arg-type]
+    down, up = change_percent(19, 28), change_percent(900, 800)
+    assert down is not None and up is not None
+    assert format_change(down) == "同比下降32.1%"
+    assert format_change(up) == "同比增长12.5%"
     assert change_percent(5, 0) is None
     assert change_percent(0, 0) is None
 

@@ -4,12 +4,15 @@ traceable to the appendix, gaps are noted, and the API answers only inside the c
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, update
+from markdown_it import MarkdownIt
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.scope import SYSTEM
@@ -17,10 +20,13 @@ from app.core.db import Database
 from app.districts.models import DistrictLevel
 from app.reports.annual import build_annual_report
 from app.reports.render import APPENDIX_HEADING, to_html, to_markdown
-from app.stats import queries
+from app.stats.completeness import completeness as completeness_of
+from app.stats.context import StatsContext
+from app.stats.ranking import district_ranking
+from app.stats.totals import annual_totals
 from app.values import yearly
 from app.values.models import Activity, ActivityKind, MonthlyValue, MonthReport
-from tests.conftest import SEED_TODAY
+from tests.conftest import SEED_TODAY, HeadersFor
 
 HEDONG, YUBEI, TIANJIN = "120102", "500112", "120000"
 HEDONG_DRILLS = [
@@ -102,7 +108,7 @@ def test_yubei_2020_states_the_reports_figures(client: TestClient, admin_headers
 
 
 def test_areas_follow_the_issue_order(session: Session) -> None:
-    report = build_annual_report(session, principal=SYSTEM, district=HEDONG, year=2021, today=SEED_TODAY)
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district=HEDONG, year=2021)
     headings = [s.heading for s in report.sections]
     assert headings == [
         "（一）“双随机、一公开”监管",
@@ -135,7 +141,7 @@ def test_every_number_of_the_text_is_in_the_appendix(
 
 
 def test_the_traceability_check_catches_a_number_the_appendix_lacks(session: Session) -> None:
-    report = build_annual_report(session, principal=SYSTEM, district=HEDONG, year=2021, today=SEED_TODAY)
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district=HEDONG, year=2021)
     markdown = to_markdown(report)
     assert untraced_numbers(markdown) == set()
     report.sections[0].paragraphs[0] += "另开展专项检查9876家次。"
@@ -143,7 +149,7 @@ def test_the_traceability_check_catches_a_number_the_appendix_lacks(session: Ses
 
 
 def test_every_figure_of_the_appendix_is_written_in_the_text(session: Session) -> None:
-    report = build_annual_report(session, principal=SYSTEM, district=YUBEI, year=2020, today=SEED_TODAY)
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district=YUBEI, year=2020)
     body = body_of(to_markdown(report))
     for figure in report.figures:
         assert figure.text in body, figure.key
@@ -158,7 +164,7 @@ def test_every_figure_of_the_appendix_is_written_in_the_text(session: Session) -
 
 
 def test_html_has_the_same_text_and_appendix(session: Session) -> None:
-    report = build_annual_report(session, principal=SYSTEM, district=HEDONG, year=2021, today=SEED_TODAY)
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district=HEDONG, year=2021)
     page = to_html(report)
     assert page.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in page
     body, appendix = page.split('<h2 id="appendix">')
@@ -177,7 +183,7 @@ def test_missing_months_are_noted_under_the_text_and_in_the_appendix(session: Se
     for model in (MonthlyValue, MonthReport):
         session.execute(delete(model).where(model.district_code == HEDONG, model.month.in_([march, april])))
     yearly.refresh(session, {(HEDONG, 2021)})  # edited in SQL here: refresh the summary as writers do
-    report = build_annual_report(session, principal=SYSTEM, district=HEDONG, year=2021, today=SEED_TODAY)
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district=HEDONG, year=2021)
     assert "注：河东区3月、4月数据未报送。" in report.notes
     inspections = report.figure("inspection.enterprises")
     assert inspections is not None
@@ -202,7 +208,7 @@ def test_an_area_with_nothing_reported_is_left_out_and_zero_is_written_as_zero(s
         .values(value=0)
     )
     yearly.refresh(session, {(HEDONG, 2021)})
-    report = build_annual_report(session, principal=SYSTEM, district=HEDONG, year=2021, today=SEED_TODAY)
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district=HEDONG, year=2021)
     text = body_of(to_markdown(report))
     assert "应急演练" not in text
     assert report.figure("drill.drills") is None
@@ -211,7 +217,7 @@ def test_an_area_with_nothing_reported_is_left_out_and_zero_is_written_as_zero(s
 
 
 def test_a_district_without_data_says_so(session: Session) -> None:
-    report = build_annual_report(session, principal=SYSTEM, district="110101", year=2021, today=SEED_TODAY)
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district="110101", year=2021)
     assert report.figures == []
     assert report.sections[0].paragraphs == ["2021年暂无已报送的执法工作数据。"]
     assert untraced_numbers(to_markdown(report)) == set()
@@ -221,20 +227,17 @@ def test_a_district_without_data_says_so(session: Session) -> None:
 
 
 def test_city_report_sums_names_most_and_least_and_reports_completeness(session: Session) -> None:
-    report = build_annual_report(session, principal=SYSTEM, district=TIANJIN, year=2021, today=SEED_TODAY)
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district=TIANJIN, year=2021)
     assert report.title == "天津市应急管理局2021年度法治政府建设情况报告"
-    counties = queries.district_ranking(
-        session,
-        principal=SYSTEM,
+    counties = district_ranking(
+        StatsContext(session, SYSTEM, SEED_TODAY),
         year=2021,
         indicator="inspection.enterprises",
         parent=TIANJIN,
         level=DistrictLevel.county,
-        today=SEED_TODAY,
     ).rows
     per_county = {
-        r.code: queries.annual_totals(session, principal=SYSTEM, district=r.code, year=2021, today=SEED_TODAY)
-        for r in counties
+        r.code: annual_totals(StatsContext(session, SYSTEM, SEED_TODAY), district=r.code, year=2021) for r in counties
     }
     totals = {
         code: next(i.total for i in out.indicators if i.code == "inspection.enterprises")
@@ -261,7 +264,7 @@ def test_city_report_sums_names_most_and_least_and_reports_completeness(session:
     assert f"执法检查最多的是{most.district}（{most.text}），最少的是{least.district}（{least.text}）" in text
     # Completeness: the paragraph and the note name the months not reported.
     assert report.sections[-1].heading == "（九）数据报送情况"
-    completeness = queries.completeness(session, principal=SYSTEM, year=2021, parent=TIANJIN, today=SEED_TODAY)
+    completeness = completeness_of(StatsContext(session, SYSTEM, SEED_TODAY), year=2021, parent=TIANJIN)
     reported = report.figure("completeness.reported")
     assert reported is not None and reported.value == completeness.submitted + completeness.late
     assert f"{len(completeness.rows)}个区县应报送月度报表{completeness.expected}份，" in text
@@ -273,7 +276,7 @@ def test_city_report_sums_names_most_and_least_and_reports_completeness(session:
 # ----------------------------------------------------------------------------- the API
 
 
-def test_formats_and_errors(client: TestClient, headers_for, admin_headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_formats_and_errors(client: TestClient, headers_for: HeadersFor, admin_headers: dict[str, str]) -> None:
     url = "/api/v1/reports/annual"
     staff = headers_for("staff", HEDONG)
     ok = client.get(url, params={"district": HEDONG, "year": 2021, "format": "html"}, headers=staff)
@@ -286,7 +289,7 @@ def test_formats_and_errors(client: TestClient, headers_for, admin_headers: dict
         response = client.get(url, params=params, headers=headers or {})
         assert response.status_code == status, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
-        return response.json()  # type: ignore[no-any-return]
+        return response.json()
 
     problem({"district": YUBEI, "year": 2020}, staff, 403)
     problem({"district": TIANJIN, "year": 2021}, staff, 403)  # a county's user cannot read the city
@@ -306,28 +309,88 @@ def test_cli_writes_a_docx_and_one_file_per_child(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from docx import Document
+    from typer.testing import CliRunner
 
     import app.reports.cli as report_cli
-    from app.cli import build_parser
+    from app.cli import app
 
     monkeypatch.setattr(report_cli, "open_database", lambda: database)
+    runner = CliRunner()
     out = tmp_path / "report.docx"
-    args = build_parser().parse_args(
-        ["report", "--district", HEDONG, "--year", "2021", "--format", "docx", "-o", str(out)]
-    )
-    assert args.func(args) == 0
+    done = runner.invoke(app, ["report", "--district", HEDONG, "--year", "2021", "--format", "docx", "-o", str(out)])
+    assert done.exit_code == 0, done.output
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert "执法检查807家次" in text
 
     folder = tmp_path / "tianjin"
-    args = build_parser().parse_args(
-        ["report", "--district", TIANJIN, "--year", "2021", "--format", "md", "--children", "-o", str(folder)]
+    done = runner.invoke(
+        app, ["report", "--district", TIANJIN, "--year", "2021", "--format", "md", "--children", "-o", str(folder)]
     )
-    assert args.func(args) == 0
+    assert done.exit_code == 0, done.output
     files = sorted(p.name for p in folder.iterdir())
     assert len(files) == 16  # Tianjin's districts, not its pseudo-city 市辖区
     assert "120102-河东区-2021.md" in files
     assert "执法检查807家次" in (folder / "120102-河东区-2021.md").read_text(encoding="utf-8")
 
-    args = build_parser().parse_args(["report", "--district", "999999", "--year", "2021"])
-    assert args.func(args) == 2
+    done = runner.invoke(app, ["report", "--district", "999999", "--year", "2021"])
+    assert done.exit_code == 2
+
+
+# ----------------------------------------------------------------------------- user text
+
+
+HOSTILE_TITLE = "<script>alert(1)</script>演练 | *要* [点此](http://evil.example)"
+
+
+def test_user_text_cannot_add_markup_to_the_markdown_or_the_page(session: Session) -> None:
+    drill = session.scalars(
+        select(Activity)
+        .where(Activity.district_code == HEDONG, Activity.kind == ActivityKind.drill)
+        .where(Activity.date >= dt.date(2021, 1, 1), Activity.date < dt.date(2022, 1, 1))
+        .order_by(Activity.id)
+    ).first()
+    assert drill is not None
+    drill.title = HOSTILE_TITLE
+    session.flush()
+    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district=HEDONG, year=2021)
+    assert any(HOSTILE_TITLE in p for s in report.sections for p in s.paragraphs)
+    # A district name (ranking figures name one) that would break the appendix table.
+    report.figures[0] = report.figures[0].model_copy(update={"district": "某|区<b>"})
+
+    markdown = to_markdown(report)
+    assert "<script>" not in markdown and "<b>" not in markdown
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    assert not re.search(r"<(script|em|a|b)\b", rendered), "user text turned into markup"
+    assert HOSTILE_TITLE in html.unescape(re.sub(r"<[^>]+>", "", rendered))  # shown as written
+    rows = re.findall(r"<tr>(.*?)</tr>", rendered.split("附：数据附表")[1], flags=re.S)
+    assert len(rows) == len(report.figures) + 1
+    assert all(row.count("<td") == 8 for row in rows[1:]), "a cell broke out of its column"
+    assert "某|区&lt;b&gt;" in rows[1]
+
+    page = to_html(report)
+    assert "<script>" not in page and "<b>" not in page
+    assert html.escape(HOSTILE_TITLE, quote=False) in page
+
+
+BEIJING_DISTRICT = "110101"  # no seed data: the report holds only what the test sends
+
+# Issue 13, point 12: activity titles come from uploads; Markdown must show them, not run them.
+EVIL = "<script>alert(1)</script> [点我](javascript:alert(1)) ![x](http://t.example/x.png) **演练** `c`\n# 标题"
+
+
+def test_markdown_reports_show_user_text_as_text(client: TestClient, headers_for: Any) -> None:
+    staff = headers_for("staff", BEIJING_DISTRICT)
+    body = {
+        "values": {"drill.drills": 1, "drill.participants": 40},
+        "activities": [{"kind": "drill", "date": "2024-03-05", "title": EVIL.replace("\n", " ")}],
+    }
+    assert (
+        client.put(f"/api/v1/districts/{BEIJING_DISTRICT}/months/2024-03", json=body, headers=staff).status_code == 200
+    )
+    r = client.get("/api/v1/reports/annual", params={"district": BEIJING_DISTRICT, "year": 2024}, headers=staff)
+    assert r.status_code == 200, r.text
+    html = MarkdownIt("commonmark").render(r.text)
+    assert "<script" not in html and "<a " not in html and "<img" not in html and "<strong>演练" not in html
+    # The title is there, to be read as written.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; [点我](javascript:alert(1))" in html
+    assert "**演练**" in html

@@ -14,10 +14,13 @@ import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Length, Pt
+from docx.styles.style import ParagraphStyle
+from docx.text.paragraph import Paragraph
 from fastapi.testclient import TestClient
 
 from app.reports.docx import DOCX_MEDIA_TYPE
+from tests.test_reports import appendix_cells
 
 HEDONG = "120102"
 A4 = (210, 297)
@@ -38,17 +41,28 @@ def east_asian_font(style_or_run_element: Any) -> str | None:
     rpr = style_or_run_element.rPr
     if rpr is None or rpr.rFonts is None:
         return None
-    return rpr.rFonts.get(qn("w:eastAsia"))  # type: ignore[no-any-return]
+    return rpr.rFonts.get(qn("w:eastAsia"))
+
+
+def mm(length: Length | None) -> int:
+    """A page dimension in whole millimetres (python-docx answers None for one the file leaves out)."""
+    assert length is not None
+    return round(length.mm)
+
+
+def style_of(paragraph: Paragraph) -> ParagraphStyle:
+    assert paragraph.style is not None
+    return paragraph.style
 
 
 def test_docx_page_fonts_and_spacing(hedong_docx: bytes) -> None:
     doc = Document(io.BytesIO(hedong_docx))
     first = doc.sections[0]
-    assert (round(first.page_width.mm), round(first.page_height.mm)) == A4
-    margins = (first.top_margin.mm, first.bottom_margin.mm, first.left_margin.mm, first.right_margin.mm)
-    assert [round(m) for m in margins] == [37, 35, 28, 26]
+    assert (mm(first.page_width), mm(first.page_height)) == A4
+    margins = [mm(first.top_margin), mm(first.bottom_margin), mm(first.left_margin), mm(first.right_margin)]
+    assert margins == [37, 35, 28, 26]
     for section in doc.sections:  # the appendix is a landscape A4 section
-        assert sorted((round(section.page_width.mm), round(section.page_height.mm))) == list(A4)
+        assert sorted((mm(section.page_width), mm(section.page_height))) == list(A4)
 
     normal = doc.styles["Normal"]
     assert east_asian_font(normal.element) == "仿宋_GB2312"
@@ -64,15 +78,16 @@ def test_docx_page_fonts_and_spacing(hedong_docx: bytes) -> None:
 
     title = doc.paragraphs[0]
     assert title.text == "天津市河东区应急管理局2021年度法治政府建设情况报告"
-    assert east_asian_font(title.style.element) == "方正小标宋简体"
-    assert title.style.font.size == Pt(22)
-    assert title.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    title_style = style_of(title)
+    assert east_asian_font(title_style.element) == "方正小标宋简体"
+    assert title_style.font.size == Pt(22)
+    assert title_style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
 
     by_text = {p.text: p for p in doc.paragraphs}
-    assert by_text["一、2021年度推进法治政府建设的主要举措和成效"].style.name == "Heading 1"
-    assert by_text["（一）“双随机、一公开”监管"].style.name == "Heading 2"
+    assert style_of(by_text["一、2021年度推进法治政府建设的主要举措和成效"]).name == "Heading 1"
+    assert style_of(by_text["（一）“双随机、一公开”监管"]).name == "Heading 2"
     body = next(p for p in doc.paragraphs if "执法检查807家次" in p.text)
-    assert body.style.name == "Normal"
+    assert style_of(body).name == "Normal"
     # The fallbacks for machines without the GB fonts.
     font_table = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
     assert 'w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>' in font_table.blob.decode("utf-8")
@@ -101,7 +116,7 @@ def test_docx_has_the_figure_table_the_chart_page_numbers_and_empty_sections(hed
     texts = [p.text for p in doc.paragraphs]
     for heading in ("二、主要负责人履行第一责任人职责情况", "三、存在的不足和原因", "四、下一年度工作安排"):
         i = texts.index(heading)
-        assert doc.paragraphs[i].style.name == "Heading 1"
+        assert style_of(doc.paragraphs[i]).name == "Heading 1"
         assert texts[i + 1] == "（请撰写人填写）"
 
     appendix = doc.tables[1]
@@ -154,3 +169,19 @@ def test_docx_converts_to_a_pdf_of_a4_pages(hedong_docx: bytes, tmp_path: Path) 
         assert size_mm == list(A4), size_mm
     text = "".join(page.extract_text() or "" for page in reader.pages[:2]).replace(" ", "")
     assert "807家次" in text
+
+
+def test_docx_appendix_states_the_rows_of_the_markdown_appendix(
+    hedong_docx: bytes, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """One appendix row in every format: DOCX joins 同比 and 同比口径 in one cell, the rest is cell for cell."""
+    markdown = client.get(
+        "/api/v1/reports/annual", params={"district": HEDONG, "year": 2021, "format": "md"}, headers=admin_headers
+    ).text
+    expected = []
+    for cells in appendix_cells(markdown):
+        cells = [c.replace("\\|", "|") for c in cells]
+        change, basis = cells[6], cells[7]
+        expected.append([*cells[:6], change + ("；" + basis if basis != "—" else "")])
+    appendix = Document(io.BytesIO(hedong_docx)).tables[1]
+    assert [[c.text for c in r.cells] for r in appendix.rows[1:]] == expected

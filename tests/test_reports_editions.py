@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.reports.models import ReportEdition
+from tests.conftest import HeadersFor
 
 HEDONG, YUBEI = "120102", "500112"
 MONTH_URL = "/api/v1/districts/120102/months/2021-03"
@@ -23,7 +24,7 @@ def save(client: TestClient, headers: dict[str, str], district: str = HEDONG, ye
     response = client.post("/api/v1/reports", json={"district": district, "year": year}, headers=headers)
     assert response.status_code == 201, response.text
     assert response.headers["location"] == f"/api/v1/reports/{response.json()['id']}"
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 def upload_more_inspections(client: TestClient, headers: dict[str, str], extra: int) -> None:
@@ -82,8 +83,8 @@ def test_a_saved_edition_survives_a_later_upload_and_reports_the_revision(
 
 
 def test_editions_are_listed_and_read_inside_the_scope_only(
-    client: TestClient, headers_for, admin_headers: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, headers_for: HeadersFor, admin_headers: dict[str, str]
+) -> None:
     hedong_staff, yubei_staff = headers_for("staff", HEDONG), headers_for("staff", YUBEI)
     mine = save(client, hedong_staff)
     theirs = save(client, yubei_staff, YUBEI, 2020)
@@ -101,7 +102,7 @@ def test_editions_are_listed_and_read_inside_the_scope_only(
     assert client.get("/api/v1/reports/999999", headers=admin_headers).status_code == 404
 
 
-def test_saving_needs_a_writer_inside_the_scope(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]
+def test_saving_needs_a_writer_inside_the_scope(client: TestClient, headers_for: HeadersFor) -> None:
     viewer = headers_for("viewer", HEDONG)
     refused = client.post("/api/v1/reports", json={"district": HEDONG, "year": 2021}, headers=viewer)
     assert refused.status_code == 403

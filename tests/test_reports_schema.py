@@ -1,51 +1,22 @@
-"""schemathesis against the OpenAPI schema of the report endpoints: whatever a client sends, no 5xx,
-and every answer (status, content type, body) is the one the schema documents. Bounded, as in
-test_uploads_schema.py; every example runs inside the test's rolled-back transaction."""
+"""schemathesis against the OpenAPI schema of the report endpoints (tests/schema_helpers.py): whatever
+a client sends, no 5xx, and every answer is the one the schema documents."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+
+from tests.schema_helpers import check_conformance, methods_and_paths
 
 PATHS = r"^/api/v1/reports"
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 5}
 
 
-def _operations(api: FastAPI) -> list[Any]:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", api).include(path_regex=PATHS)
-    return [result.ok() for result in schema.get_all_operations()]
-
-
-def _run(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> None:
-    @given(case=operation.as_strategy(mode))
-    @settings(
-        max_examples=EXAMPLES[mode],
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
-
-    check()
-
-
 def test_the_schema_covers_the_report_endpoints(api: FastAPI) -> None:
-    found = {(op.method.upper(), op.path) for op in _operations(api)}
-    assert found == {
+    assert methods_and_paths(api, PATHS) == {
         ("GET", "/api/v1/reports/annual"),
         ("POST", "/api/v1/reports"),
         ("GET", "/api/v1/reports"),
@@ -55,11 +26,10 @@ def test_the_schema_covers_the_report_endpoints(api: FastAPI) -> None:
 
 @pytest.mark.parametrize("mode", list(EXAMPLES), ids=lambda m: m.value)
 def test_report_endpoints_conform_to_their_schema(api: FastAPI, admin_headers: dict[str, str], mode: Any) -> None:
-    for operation in _operations(api):
-        _run(operation, mode, admin_headers)
+    check_conformance(api, PATHS, headers=admin_headers, mode=mode, examples=EXAMPLES[mode])
 
 
 def test_a_viewers_answers_conform_too(api: FastAPI, headers_for: Any) -> None:
     viewer = headers_for("viewer", "120102")
-    for operation in _operations(api):
-        _run(operation, GenerationMode.POSITIVE, viewer)
+    mode = GenerationMode.POSITIVE
+    check_conformance(api, PATHS, headers=viewer, mode=mode, examples=EXAMPLES[mode])

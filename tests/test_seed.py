@@ -15,31 +15,8 @@ from app.submissions.models import DataSource
 from seed.loader import last_full_month, seed_demo
 from seed.spread import spread_total
 from tests.conftest import SEED_TODAY
+from tests.stats_helpers import HEDONG_2021, YUBEI_2020
 
-HEDONG_2021 = {
-    "double_random.inspections": 199,
-    "double_random.published": 199,
-    "double_random.joint_inspections": 12,
-    "inspection.enterprises": 807,
-    "case_review.meetings": 28,
-    "case_review.cases": 63,
-    "training.sessions": 4,
-    "training.trainees": 96,
-    "training.exams": 5,
-    "training.examinees": 139,
-    "publicity.events": 8 + 11 + 47,
-    "publicity.audience": 7000 + 1350 + 12000,
-    "drill.drills": 5,
-}
-YUBEI_2020 = {
-    "accident.count": 19,
-    "accident.deaths": 19,
-    "inspection.enterprises": 32000,
-    "inspection.hazards_found": 36000,
-    "penalty.fines_yuan": 17_120_000,
-    "penalty.suspensions": 116,
-    "penalty.detentions": 122,
-}
 HEDONG_DRILLS = {
     "综合防汛应急调度演练",
     "军地联合防汛演练",
@@ -63,7 +40,9 @@ def year_sums(session: Session, code: str, year: int) -> dict[str, float]:
 
 
 def test_districts_are_the_real_national_table(session: Session) -> None:
-    counties = session.scalar(select(func.count()).select_from(District).where(District.level == DistrictLevel.county))
+    counties = session.execute(
+        select(func.count()).select_from(District).where(District.level == DistrictLevel.county)
+    ).scalar_one()
     assert counties >= 2800
     hedong = session.get(District, "120102")
     yubei = session.get(District, "500112")
@@ -73,7 +52,8 @@ def test_districts_are_the_real_national_table(session: Session) -> None:
     city = session.get(District, hedong.parent_code)
     assert city is not None and city.level == DistrictLevel.city
     assert city.parent_code == "120000"
-    assert session.get(District, "120000").name == "天津市"  # type: ignore[union-attr]
+    tianjin = session.get(District, "120000")
+    assert tianjin is not None and tianjin.name == "天津市"
     assert hedong.longitude == pytest.approx(117.25, abs=0.1) and hedong.latitude == pytest.approx(39.13, abs=0.1)
     no_centroid = session.scalar(select(func.count()).select_from(District).where(District.longitude.is_(None)))
     assert no_centroid == 0
@@ -148,7 +128,7 @@ def test_synthetic_demo_covers_tianjin_and_chongqing_to_last_month(session: Sess
     assert session.scalar(select(func.min(MonthlyValue.month))) == dt.date(2019, 1, 1)
     # Some months are missing and some late, so completeness views have something to show.
     expected = len(seeded) * ((last.year - 2019) * 12 + last.month)
-    reported = session.scalar(select(func.count()).select_from(MonthReport))
+    reported = session.execute(select(func.count()).select_from(MonthReport)).scalar_one()
     assert 0.9 * expected < reported < expected
     synthetic = session.scalar(select(func.count()).select_from(Submission).where(Submission.source == "synthetic"))
     assert synthetic == 1

@@ -5,6 +5,7 @@ This is what `make run` does; it runs the real command in a subprocess against a
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -70,3 +71,11 @@ def test_serve_brings_up_api_docs_and_dashboard(tmp_path: Path) -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+    # Logs are JSON lines: one per request, by route template, and never the password.
+    output = proc.stdout.read() if proc.stdout else ""
+    logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    requests = [(e["method"], e["route"], e["status"]) for e in logged if e.get("event") == "http_request"]
+    assert ("GET", "/api/v1/health", 200) in requests
+    assert ("POST", "/dashboard/login", 303) in requests
+    assert [e["outcome"] for e in logged if e.get("event") == "sign_in"] == ["success"]
+    assert password not in "\n".join(line for line in output.splitlines() if line.startswith("{"))

@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from app.core import deps as core_deps
 from app.districts.models import District, DistrictLevel
 from app.indicators.models import Indicator
-from app.stats import views as stats_views
 from app.values.models import MonthReport
-from tests.conftest import SEED_TODAY
+from tests.conftest import SEED_TODAY, HeadersFor
 from tests.stats_helpers import (
     HEDONG_2021,
     TIANJIN_COUNTIES,
@@ -43,12 +43,12 @@ API = "/api/v1"
 @pytest.fixture(autouse=True)
 def seed_clock(api: FastAPI) -> Iterator[None]:
     """The statistics see the seed's "today" (2026-11-22), whatever the machine's clock says."""
-    api.dependency_overrides[stats_views.today] = lambda: SEED_TODAY
+    api.dependency_overrides[core_deps.today] = lambda: SEED_TODAY
     yield
 
 
 def set_today(api: FastAPI, day: dt.date) -> None:
-    api.dependency_overrides[stats_views.today] = lambda: day
+    api.dependency_overrides[core_deps.today] = lambda: day
 
 
 def totals(client: TestClient, headers: dict[str, str], code: str, year: int, **params: object) -> dict[str, dict]:
@@ -102,8 +102,8 @@ def test_tianjin_totals_are_the_sum_of_its_districts(
 def test_the_whole_country_is_district_100000(
     client: TestClient,
     admin_headers: dict[str, str],
-    headers_for,
-    session: Session,  # type: ignore[no-untyped-def]
+    headers_for: HeadersFor,
+    session: Session,
 ) -> None:
     country = totals(client, admin_headers, "100000", 2021)
     by_sql: dict[str, float] = {}
@@ -166,8 +166,8 @@ def test_year_on_year_on_seeded_months_matches_a_hand_count(
 
 
 def test_year_on_year_compares_matching_months_only(
-    client: TestClient, admin_headers: dict[str, str], headers_for
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, admin_headers: dict[str, str], headers_for: HeadersFor
+) -> None:
     staff = headers_for("staff", "120102")
     ind = "inspection.enterprises"
     # 2017: Jan 10, Feb 20, Mar 40, (Apr not reported). 2018: Jan 15, (Feb not reported), Mar 50, Apr 7.
@@ -188,8 +188,8 @@ def test_year_on_year_compares_matching_months_only(
 
 
 def test_change_is_null_when_the_previous_total_is_missing_or_zero(
-    client: TestClient, admin_headers: dict[str, str], headers_for
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, admin_headers: dict[str, str], headers_for: HeadersFor
+) -> None:
     staff = headers_for("staff", "120102")
     put_month(client, staff, "120102", "2017-05", {"penalty.cases": 0})
     put_month(client, staff, "120102", "2018-05", {"penalty.cases": 3, "penalty.suspensions": 1})
@@ -203,8 +203,8 @@ def test_change_is_null_when_the_previous_total_is_missing_or_zero(
 
 
 def test_not_reported_and_reported_zero_differ_in_every_endpoint(
-    client: TestClient, admin_headers: dict[str, str], headers_for
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, admin_headers: dict[str, str], headers_for: HeadersFor
+) -> None:
     staff = headers_for("staff", "120102")
     # March 2018 (no seed data that year): zero penalty cases reported, inspections not reported at all.
     put_month(client, staff, "120102", "2018-03", {"penalty.cases": 0, "double_random.inspections": 4})
@@ -310,7 +310,7 @@ def test_ranking_of_a_provinces_children_and_of_all_counties(
         f"{API}/stats/by-district", params={"level": "county", "year": 2021, "indicator": ind}, headers=admin_headers
     ).json()
     ranked = [r for r in counties["rows"] if r["rank"] is not None]
-    expected = {}
+    expected: dict[str, float] = {}
     for d, _m, i, v in raw_rows(session, "120000", 2021) + raw_rows(session, "500000", 2021):
         if i == ind:
             expected[d] = expected.get(d, 0.0) + v
@@ -348,7 +348,8 @@ def test_several_indicators_rank_as_each_alone(session: Session) -> None:
     """``district_rankings`` (one statement for the dashboard's heat map) answers exactly what one
     ``district_ranking`` per indicator does, for provinces, a province's children and all counties."""
     from app.auth.scope import SYSTEM
-    from app.stats import queries
+    from app.stats.context import StatsContext
+    from app.stats.ranking import district_ranking, district_rankings
 
     inds = ["inspection.enterprises", "accident.deaths", "penalty.fines_yuan", "drill.drills"]
     for parent, level in (
@@ -357,14 +358,11 @@ def test_several_indicators_rank_as_each_alone(session: Session) -> None:
         ("120000", DistrictLevel.county),
         (None, DistrictLevel.county),
     ):
-        together = queries.district_rankings(
-            session, principal=SYSTEM, year=2021, indicators=inds, parent=parent, level=level, today=SEED_TODAY
-        )
+        ctx = StatsContext(session, SYSTEM, SEED_TODAY)
+        together = district_rankings(ctx, year=2021, indicators=inds, parent=parent, level=level)
         assert list(together) == inds
         for ind in inds:
-            alone = queries.district_ranking(
-                session, principal=SYSTEM, year=2021, indicator=ind, parent=parent, level=level, today=SEED_TODAY
-            )
+            alone = district_ranking(ctx, year=2021, indicator=ind, parent=parent, level=level)
             assert together[ind] == alone, (parent, level, ind)
             assert together[ind].indicator.code == ind
 
@@ -507,8 +505,8 @@ def test_derived_ratios_are_computed_from_the_figures(
 
 
 def test_a_ratio_skips_months_reporting_only_one_side(
-    client: TestClient, admin_headers: dict[str, str], headers_for
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, admin_headers: dict[str, str], headers_for: HeadersFor
+) -> None:
     staff = headers_for("staff", "120102")
     ind_found, ind_fixed = "inspection.hazards_found", "inspection.hazards_rectified"
     put_month(client, staff, "120102", "2018-01", {ind_found: 10, ind_fixed: 8})
@@ -522,7 +520,9 @@ def test_a_ratio_skips_months_reporting_only_one_side(
 # ----------------------------------------------------------------------------- scope
 
 
-def test_a_viewer_of_one_city_cannot_read_another(client: TestClient, headers_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_a_viewer_of_one_city_cannot_read_another(
+    client: TestClient, headers_for: HeadersFor, session: Session
+) -> None:
     viewer = headers_for("viewer", "120100")
     assert client.get(f"{API}/stats/totals", params={"district": "120102", "year": 2021}, headers=viewer).is_success
     forbidden = [
@@ -561,7 +561,7 @@ def test_a_viewer_of_one_city_cannot_read_another(client: TestClient, headers_fo
     assert detail["readable"] is False and detail["parents"][0]["code"] == "500000"
 
 
-def test_a_county_viewer_sees_only_its_row_in_its_citys_lists(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_county_viewer_sees_only_its_row_in_its_citys_lists(client: TestClient, headers_for: HeadersFor) -> None:
     viewer = headers_for("viewer", "120102")
     ranking = client.get(
         f"{API}/stats/by-district",

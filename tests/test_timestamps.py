@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from app.submissions.models import Submission
 from app.values.models import MonthReport
+from tests.conftest import HeadersFor
 from tests.upload_helpers import CLEAN
 
 
-def test_moments_come_back_as_utc_with_their_offset(client: TestClient, headers_for, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_moments_come_back_as_utc_with_their_offset(
+    client: TestClient, headers_for: HeadersFor, session: Session
+) -> None:
     staff = headers_for("staff", CLEAN)
     before = dt.datetime.now(dt.UTC)
     r = client.put(f"/api/v1/districts/{CLEAN}/months/2024-02", json={"values": {"drill.drills": 1}}, headers=staff)

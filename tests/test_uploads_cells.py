@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from app.uploads.cells import (
+from app.values.cells import (
     FORMULA_WITHOUT_VALUE,
     CellError,
     parse_date,

@@ -15,13 +15,14 @@ from app.core.db import Database
 from app.core.migrate import downgrade, upgrade
 from app.values import yearly
 from app.values.models import MONTH_COLUMNS, MonthlyValue, YearlyValue
+from tests.conftest import HeadersFor
 from tests.upload_helpers import CLEAN, CLEAN2, csv_bytes, long_rows, snapshot, upload
 
 Headers = dict[str, str]
 
 
 @pytest.fixture
-def staff(headers_for) -> Headers:  # type: ignore[no-untyped-def]
+def staff(headers_for: HeadersFor) -> Headers:
     return headers_for("staff", "110100")  # covers both clean districts (Beijing's 市辖区)
 
 
@@ -49,7 +50,7 @@ def totals(client: TestClient, headers: Headers, district: str, year: int) -> di
 
 
 def test_seeded_summary_matches_the_monthly_rows(session: Session) -> None:
-    assert session.scalar(select(func.count()).select_from(YearlyValue)) > 0
+    assert session.execute(select(func.count()).select_from(YearlyValue)).scalar_one() > 0
     assert_in_step(session)
 
 

@@ -166,6 +166,12 @@ def upload(
     return client.post(UPLOADS, files={"file": (name, content, ctype)}, headers=h, params=params)
 
 
+def ok(r: Any, status: int = 201) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
 def problem(r: Any, status: int = 422) -> dict[str, Any]:
     """A problem+json answer with ``status``, every listed problem coded and in both languages."""
     assert r.status_code == status, r.text
@@ -194,11 +200,13 @@ def dump(session: Session) -> dict[str, list[tuple[Any, ...]]]:
     """
     session.flush()
     conn = session.connection()
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver_connection = conn.connection.driver_connection
+    assert driver_connection is not None  # None only once the connection is closed
+    cursor = driver_connection.cursor()
     out: dict[str, list[tuple[Any, ...]]] = {}
     try:
         for model in (MonthlyValue, ValueHistory, Activity, MonthReport, YearlyValue):
-            table = model.__table__  # type: ignore[attr-defined]
+            table = model.__table__
             query = select(table).order_by(*table.primary_key.columns).compile(dialect=conn.dialect)
             cursor.execute(str(query))
             out[table.name] = [tuple(r) for r in cursor.fetchall()]
@@ -213,7 +221,7 @@ def snapshot(session: Session) -> dict[str, Any]:
     session.flush()
     out: dict[str, Any] = {}
     for model in (MonthlyValue, ValueHistory, Activity, MonthReport):
-        table = model.__table__  # type: ignore[attr-defined]
+        table = model.__table__
         out[table.name] = session.execute(select(func.count(), func.max(table.c.id))).one()
         district = table.c.district_code
         out[f"{table.name}.clean"] = [

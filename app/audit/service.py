@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.auth.scope import Principal, Scope
+from app.core.paging import page_of
+from app.core.periods import month_label
 from app.districts import service as districts
 from app.values.models import ValueHistory
-from app.values.service import month_label
 
 
 def get_changes(
@@ -37,15 +38,15 @@ def get_changes(
         where.append(ValueHistory.month == month)
     if indicator is not None:
         where.append(ValueHistory.indicator_code == indicator)
-    total = session.scalar(select(func.count()).select_from(ValueHistory).where(*where)) or 0
-    rows = session.execute(
+    rows, total = page_of(
+        session,
         select(ValueHistory, User.name)
         .outerjoin(User, User.id == ValueHistory.user_id)
         .where(*where)
-        .order_by(ValueHistory.changed_at.desc(), ValueHistory.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+        .order_by(ValueHistory.changed_at.desc(), ValueHistory.id.desc()),
+        limit=limit,
+        offset=offset,
+    )
     items = [
         {
             "id": h.id,

@@ -11,9 +11,9 @@ from app.audit.schemas import ValueChange, ValueChangePage
 from app.auth.deps import CurrentPrincipal
 from app.core.deps import SessionDep
 from app.core.errors import ValidationFailed
+from app.core.openapi import problem_responses
+from app.core.periods import parse_month_path
 from app.indicators import service as indicators
-from app.uploads.schemas import problem_responses
-from app.values.service import parse_month_path
 
 router = APIRouter(tags=["audit"])
 
@@ -46,14 +46,8 @@ def get_audit(
     if indicator is not None:
         catalogue = indicators.get_all(session)
         if indicator not in catalogue:
-            near = indicators.suggest(catalogue, indicator)
-            hint_zh = f"；您是否要找：{'、'.join(near)}" if near else ""
-            hint_en = f"; did you mean: {', '.join(near)}" if near else ""
-            raise ValidationFailed(
-                f"未知指标 {indicator}{hint_zh}",
-                f"Unknown indicator {indicator}{hint_en}",
-                suggestions=near,
-            )
+            zh, en, near = indicators.unknown_message(catalogue, indicator)
+            raise ValidationFailed(zh, en, suggestions=near)
     items, total = service.get_changes(
         session, principal=principal, district=district, month=first, indicator=indicator, limit=limit, offset=offset
     )

@@ -28,6 +28,17 @@ class UserCreate(Strict):
     districts: list[str] = Field(default_factory=list, max_length=500)
     password: str | None = Field(default=None, min_length=8, max_length=256)
     display_name: str | None = Field(default=None, max_length=128)
+    email: str | None = Field(default=None, max_length=254, description="催报邮件地址 / for mailed reminders")
+
+
+class PasswordSet(Strict):
+    password: str = Field(min_length=8, max_length=256, description="新密码（至少 8 位）/ the new password (8+)")
+
+
+class SessionsEnded(BaseModel):
+    user: str
+    sessions: int = Field(description="结束的登录会话数 / sign-ins ended")
+    tokens: int = Field(description="吊销的令牌数 / tokens revoked")
 
 
 class UserRead(BaseModel):
@@ -36,6 +47,7 @@ class UserRead(BaseModel):
     id: int
     name: str
     display_name: str | None
+    email: str | None = None
     role: Role
     districts: list[str]
     is_active: bool

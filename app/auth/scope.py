@@ -17,15 +17,7 @@ from sqlalchemy import ColumnElement, or_, true
 
 from app.auth.models import Role
 from app.core.errors import Forbidden
-
-
-def code_prefix(code: str) -> str:
-    """The prefix that every district under ``code`` (and ``code`` itself) starts with."""
-    if len(code) == 6 and code.endswith("0000"):
-        return code[:2]
-    if len(code) == 6 and code.endswith("00"):
-        return code[:4]
-    return code
+from app.districts.codes import code_prefix as code_prefix  # the one definition; still importable from here
 
 
 @dataclass(frozen=True)
@@ -103,6 +95,24 @@ class Principal:
             raise Forbidden(
                 f"无权报送区划 {code} 的数据（超出账号 {self.name} 的范围）",
                 f"District {code} is outside the scope of user {self.name}",
+                district=code,
+            )
+
+    @property
+    def can_review(self) -> bool:
+        return self.role in (Role.admin, Role.reviewer)
+
+    def require_review(self, code: str) -> None:
+        """Approving, returning and unlocking a district's months: reviewers of a scope above it, and admins."""
+        if not self.can_review:
+            raise Forbidden(
+                f"账号 {self.name}（{self.role.value}）不是审核人，不能审核、退回或解锁报表",
+                f"User {self.name} ({self.role.value}) is not a reviewer and cannot approve, return or unlock months",
+            )
+        if not self.scope.covers(code):
+            raise Forbidden(
+                f"无权审核区划 {code} 的报表（超出账号 {self.name} 的范围）",
+                f"District {code} is outside the review scope of user {self.name}",
                 district=code,
             )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -13,6 +14,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 TOKEN_PREFIX = "yjt"
 SESSION_COOKIE = "yj_session"
+# The name Dash's renderer reads its CSRF token from and sends back in an X-CSRFToken header.
+CSRF_COOKIE = "_csrf_token"
+CSRF_HEADERS = (b"x-csrftoken", b"x-csrf-token")
 _hasher = PasswordHasher()
 
 
@@ -64,19 +68,42 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="yj-session")
+    # A new salt with the server-side sessions: cookies of the stateless kind no longer read.
+    return URLSafeTimedSerializer(secret_key, salt="yj-session-2")
 
 
-def sign_session(secret_key: str, user_id: int, password_hash: str | None) -> str:
-    # The password hash's tail is part of the cookie: changing the password ends every session.
-    return _serializer(secret_key).dumps({"uid": user_id, "pw": (password_hash or "")[-12:]})
+def new_session_key() -> str:
+    """The random part of a session cookie; the database keeps only its hash."""
+    return secrets.token_urlsafe(32)
 
 
-def read_session(secret_key: str, cookie: str, max_age: int) -> tuple[int, str] | None:
+def session_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def sign_session(secret_key: str, key: str) -> str:
+    return _serializer(secret_key).dumps({"s": key})
+
+
+def read_session(secret_key: str, cookie: str, max_age: int) -> str | None:
+    """The session key of a well-signed, unexpired cookie, else None (no database is asked)."""
     try:
         data = _serializer(secret_key).loads(cookie, max_age=max_age)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("s"), str):
         return None
-    return data["uid"], str(data.get("pw", ""))
+    key: str = data["s"]
+    return key
+
+
+def csrf_token(secret_key: str, key: str) -> str:
+    """The CSRF token of a session: derived from its key, so that any process can check it without
+    the database, and useless to anyone who cannot read this site's cookies."""
+    mac = hmac.new(secret_key.encode(), b"csrf:" + key.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def csrf_token_matches(secret_key: str, cookie: str, max_age: int, token: str) -> bool:
+    key = read_session(secret_key, cookie, max_age)
+    return key is not None and hmac.compare_digest(csrf_token(secret_key, key), token)

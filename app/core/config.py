@@ -50,6 +50,25 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_seconds: int = 30
     login_lock_max_seconds: int = 900
+    # Reminders (催报) are also mailed when an SMTP host is set: to the e-mail addresses of the
+    # district's staff. Without it they are recorded and shown on sign-in only.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "yingji@localhost"
+    smtp_starttls: bool = False
+    # Request bounds (docs/SECURITY.md): bodies over these sizes are refused with 413 before they
+    # are read; a path segment or query parameter over max_parameter_length characters with 422.
+    max_json_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+    # The dashboard's callbacks send back the rows of its data grid (up to 150,000 figures).
+    max_dashboard_body_bytes: int = 16 * 1024 * 1024
+    max_parameter_length: int = 200
+    # Reading an uploaded file: beyond this time or this (estimated) memory it is refused as
+    # file.too_complex (422).
+    upload_parse_seconds: float = 60.0
+    upload_parse_memory_mb: int = 128
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event, func
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, Table, TypeDecorator, create_engine, event, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 # Constraint names follow one convention so that migrations are reproducible on SQLite and
@@ -24,6 +24,10 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # SQLAlchemy types it as any FromClause (a class may map a SELECT); every model here maps
+        # a Table, which is what the bulk writers and Core statements need.
+        __table__: ClassVar[Table]
 
 
 def utcnow() -> dt.datetime:
@@ -57,33 +61,51 @@ class TimestampMixin:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cur = dbapi_connection.cursor()
-    # WAL lets the dashboard read while an upload writes; foreign keys are off by default in SQLite.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
+# How long a SQLite writer waits for another's lock before "database is locked" (answered 503).
+BUSY_TIMEOUT_MS = 30_000
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cur = dbapi_connection.cursor()
+        # WAL lets the dashboard read while an upload writes; foreign keys are off by default in SQLite.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.close()
+
+    return on_connect
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def commit_now(session: Session) -> None:
+    """Commit in the middle of a unit of work (what must hold even if the rest fails). A session
+    joined to a transaction its owner ends (the tests roll theirs back) only flushes: committing
+    there would end the owner's transaction on SQLite."""
+    if session.connection().in_nested_transaction():
+        session.flush()
+    else:
+        session.commit()
 
 
 class Database:
     """An engine and its session factory; one per process (API and dashboard share it)."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.busy_timeout_ms = busy_timeout_ms
+        self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

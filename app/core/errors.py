@@ -11,12 +11,29 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.text import safe_strings
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://yingji.example.cn/problems/"
+# An answer lists at most this many problems, with the full count beside them: a body of a few
+# megabytes must not turn into an answer of tens of megabytes.
+MAX_ERRORS = 1_000
+# Text a problem echoes (a value, a field name, a message) is cut to this many characters.
+MAX_ECHO = 200
+MAX_MESSAGE = 2_000
+RETRY_AFTER_SECONDS = 5
+
+
+def clip(text: str, limit: int = MAX_ECHO) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…（共 {len(text):,} 字符 / {len(text):,} characters）"
 
 
 @dataclass
@@ -34,16 +51,19 @@ class Problem:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "code": self.code,
-            "message_zh": self.message_zh,
-            "message_en": self.message_en,
+            "message_zh": clip(self.message_zh, MAX_MESSAGE),
+            "message_en": clip(self.message_en, MAX_MESSAGE),
         }
         if self.row is not None:
             out["row"] = self.row
         if self.column is not None:
-            out["column"] = self.column
+            out["column"] = clip(self.column)
         if self.value is not None:
-            out["value"] = self.value if isinstance(self.value, int | float | bool) else str(self.value)
+            out["value"] = self.value if isinstance(self.value, int | float | bool) else clip(str(self.value))
         out.update(self.extra)
+        # A problem quotes what was sent, which may hold characters JSON, UTF-8 or PostgreSQL cannot
+        # carry (NUL, a lone surrogate): shown replaced, so the answer and the log can always be written.
+        out = safe_strings(out)
         return out
 
 
@@ -62,6 +82,7 @@ class AppError(Exception):
         *,
         errors: list[Problem] | None = None,
         headers: dict[str, str] | None = None,
+        commit: bool = False,
         **extra: Any,
     ) -> None:
         super().__init__(detail_en)
@@ -69,6 +90,9 @@ class AppError(Exception):
         self.detail_en = detail_en
         self.errors = errors or []
         self.headers = headers or {}
+        # Keep the transaction's work although the request fails: a rejected submission is logged
+        # (no figure is stored, but the attempt and its problems are on record).
+        self.commit = commit
         self.extra = extra
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
@@ -80,9 +104,12 @@ class AppError(Exception):
             "detail_en": self.detail_en,
         }
         if instance:
-            body["instance"] = instance
+            body["instance"] = instance[:500]  # a path of thousands of characters is not echoed whole
         if self.errors:
-            body["errors"] = [e.as_dict() for e in self.errors]
+            body["errors"] = [e.as_dict() for e in self.errors[:MAX_ERRORS]]
+            if len(self.errors) > MAX_ERRORS:
+                body["error_count"] = len(self.errors)
+                body["errors_truncated"] = True
         body.update(self.extra)
         return body
 
@@ -122,6 +149,13 @@ class Conflict(AppError):
     title_en = "Conflict"
 
 
+class PreconditionFailed(AppError):
+    status = 412
+    type_slug = "precondition-failed"
+    title_zh = "数据已被修改"
+    title_en = "Precondition failed"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     type_slug = "payload-too-large"
@@ -143,6 +177,28 @@ class ServiceUnavailable(AppError):
     title_en = "Service unavailable"
 
 
+class StoredProblem(AppError):
+    """A problem answered before and kept (an upload retried with its Idempotency-Key): its body as it was."""
+
+    def __init__(self, status: int, stored: dict[str, Any], *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(str(stored.get("detail", "")), str(stored.get("detail_en", "")), headers=headers)
+        self.status = status
+        self.stored = stored
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        return dict(self.stored)
+
+
+def database_busy() -> ServiceUnavailable:
+    """A lock or statement timeout, SQLite's "database is locked", a lost connection: nothing was
+    stored, and the same request a little later will most likely pass."""
+    return ServiceUnavailable(
+        "数据库繁忙，未保存任何数据，请稍后重试",
+        "The database is busy; nothing was stored; retry shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 class InternalError(AppError):
     status = 500
     type_slug = "internal-error"
@@ -152,7 +208,7 @@ class InternalError(AppError):
 
 def problem_response(err: AppError, request: Request | None = None) -> JSONResponse:
     return JSONResponse(
-        err.body(str(request.url.path) if request else None),
+        safe_strings(err.body(str(request.url.path) if request else None)),
         status_code=err.status,
         headers=err.headers,
         media_type=PROBLEM_JSON,
@@ -223,6 +279,18 @@ def pydantic_message_zh(error: Mapping[str, Any]) -> str:
         return template.split("{")[0].rstrip("：（ ") or template
 
 
+# Parts pydantic adds to an error's location for the type it tried (``values.x.int``,
+# ``function-after[…]``): internals, not the field the client sent.
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "bytes", "none"})
+_TAG_PREFIXES = ("function-", "constrained-", "lax-or-strict", "json-or-python", "is-instance", "union", "tagged-union")
+
+
+def _validator_tag(part: object) -> bool:
+    if not isinstance(part, str):
+        return False
+    return part in _TYPE_TAGS or "[" in part or part.startswith(_TAG_PREFIXES)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -232,7 +300,7 @@ def install_error_handlers(app: FastAPI) -> None:
     def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
         for e in exc.errors():
-            loc = [str(p) for p in e.get("loc", ())]
+            loc = [str(p) for p in e.get("loc", ()) if not _validator_tag(p)]
             field_name = ".".join(loc[1:] if loc and loc[0] in {"body", "query", "path", "header"} else loc)
             problems.append(
                 Problem(
@@ -279,8 +347,21 @@ def install_error_handlers(app: FastAPI) -> None:
         err.status = exc.status_code
         return problem_response(err, request)
 
+    @app.exception_handler(OperationalError)
+    def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # On every route, not only uploads: a read waiting behind a writer must not answer 500.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(database_busy(), request)
+
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # A bug, not the client's fault: log it whole, answer without internals.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(InternalError("服务器内部错误，已记录", "Internal error, logged"), request)
+        # exc_info given: the handler runs in a worker thread, outside the except block, where
+        # log.exception found no exception and logged "NoneType: None" instead of the traceback.
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        response = problem_response(InternalError("服务器内部错误，已记录", "Internal error, logged"), request)
+        # Sent from outside every middleware, the request log's too: add its id here.
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            response.headers["X-Request-ID"] = request_id
+        return response

@@ -12,6 +12,19 @@ from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
+# How many migrations this process has run: caches of what only a migration changes (the indicator
+# catalogue) are keyed by it, so running one reads them again.
+_generation = 0
+
+
+def generation() -> int:
+    return _generation
+
+
+def _migrated() -> None:
+    global _generation
+    _generation += 1
+
 
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
@@ -26,6 +39,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+    _migrated()
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
@@ -33,6 +47,7 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+    _migrated()
 
 
 def current_revision(engine: Engine) -> str | None:

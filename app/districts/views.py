@@ -8,9 +8,9 @@ from fastapi import APIRouter, Path, Query
 
 from app.auth.deps import CurrentPrincipal
 from app.core.deps import SessionDep
+from app.districts import listing
 from app.districts.models import DistrictLevel
 from app.districts.schemas import DistrictDetail, DistrictRead
-from app.stats import queries
 
 router = APIRouter(tags=["districts"])
 
@@ -32,7 +32,7 @@ def list_districts(
     level: Annotated[DistrictLevel | None, Query(description="级别 / level")] = None,
     q: Annotated[str | None, Query(max_length=64, description="代码前缀或名称 / code prefix or name")] = None,
 ) -> list[DistrictRead]:
-    rows = queries.list_districts(session, principal=principal, parent=parent or None, level=level, q=q)
+    rows = listing.list_districts(session, principal=principal, parent=parent or None, level=level, q=q)
     return [DistrictRead.model_validate(r) for r in rows]
 
 
@@ -47,4 +47,4 @@ def get_district(
     principal: CurrentPrincipal,
     session: SessionDep,
 ) -> DistrictDetail:
-    return DistrictDetail.model_validate(queries.district_family(session, principal=principal, code=code))
+    return DistrictDetail.model_validate(listing.district_family(session, principal=principal, code=code))

@@ -1,12 +1,11 @@
 """The year-end summary's data-driven text, in the voice of the seed reports' figure paragraphs.
 
-Every aggregate comes from the statistics layer (``app.stats.queries``): ``annual_totals`` for the
-year's figures and their change, ``derived_ratios`` for 公开率, 整改率 and 案均罚款, ``monthly_series``
-for the chart, ``district_ranking`` for the districts that did most and least, ``completeness`` for
-the reporting paragraph and notes. Three small reads live here because the statistics layer has no
-equivalent: the named activities (drills, trainings, campaigns) of the scope and year; the months
-in which one county reported each indicator (to name the months an appendix row misses — not an
-aggregate, the cells themselves); and the as-of time (the latest ``updated_at`` of the values used).
+Every figure comes from the statistics layer (``app.stats``), through one ``StatsContext`` (the
+area resolved and the catalogue loaded once): ``annual_totals`` for the year's figures and their
+change, ``derived_ratios`` for 公开率, 整改率 and 案均罚款, ``monthly_series`` for the chart,
+``district_rankings`` for the districts that did most and least (one call for every ranked
+indicator), ``completeness`` for the reporting paragraph and notes, and ``app.stats.activities``
+for the named activities, the months one county reported and the as-of time.
 
 Each number the text writes is a ``Figure``; the data appendix lists them all, so a writer can trace
 any number back to its indicator, its months and what it was compared with.
@@ -14,16 +13,14 @@ any number back to its indicator, its months and what it was compared with.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.auth.scope import Principal
 from app.core.db import utcnow
+from app.core.periods import EARLIEST_MONTH, ended_months
 from app.districts import service as districts
+from app.districts.codes import PSEUDO_CITY_NAMES
 from app.districts.models import District, DistrictLevel
 from app.reports.numbers import (
     change_percent,
@@ -34,14 +31,16 @@ from app.reports.numbers import (
     format_quantity,
 )
 from app.reports.schemas import AnnualReport, ChartData, Figure, ReportDistrict, Section
-from app.stats import queries
-from app.stats.schemas import IndicatorTotal, MonthlyOut, RatioCode, ReportStatus
+from app.stats.activities import data_as_of, named_activities, reported_months
+from app.stats.completeness import completeness
+from app.stats.context import StatsContext
+from app.stats.monthly import monthly_series
+from app.stats.ranking import district_rankings
+from app.stats.ratios import RATIOS, derived_ratios
+from app.stats.schemas import IndicatorTotal, MonthlyOut, RankingOut, RatioCode, ReportStatus
+from app.stats.totals import annual_totals
 from app.values.models import Activity, ActivityKind, MonthlyValue
-from app.values.service import EARLIEST_MONTH
 
-# GB/T 2260 groups a municipality's districts under pseudo-cities with these names; a report calls
-# such a grouping by its province's name.
-PSEUDO_CITY_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 # "全区", "全市" …: how a report names the whole area, by the end of the district's name.
 AREA_WORDS = (
     ("自治区", "全区"),
@@ -217,109 +216,26 @@ def describe_district(session: Session, *, code: str) -> tuple[ReportDistrict, s
     return ReportDistrict(code=district.code, name=own, full_name=full, level=district.level), area_word(word_source)
 
 
-# ----------------------------------------------------------------------------- the two reads of our own
-
-
-def named_activities(
-    session: Session, *, principal: Principal, district: str, year: int, month_to: int
-) -> dict[ActivityKind, list[str]]:
-    """Titles of the named activities of the scope and year, by kind, oldest first, without repeats."""
-    rows = session.execute(
-        select(ACTIVITIES.kind, ACTIVITIES.title)
-        .where(
-            queries.in_area(ACTIVITIES.district_code, district),
-            principal.scope.sql_filter(ACTIVITIES.district_code),
-            ACTIVITIES.date >= queries.month_start(year, 1),
-            ACTIVITIES.date < queries.month_start(year, month_to + 1),
-        )
-        .order_by(ACTIVITIES.date, ACTIVITIES.id)
-    )
-    out: dict[ActivityKind, list[str]] = defaultdict(list)
-    for kind, title in rows:
-        titles = out[ActivityKind(kind)]
-        if title not in titles:
-            titles.append(title)
-    return out
-
-
-def reported_months(
-    session: Session, *, principal: Principal, district: str, year: int, month_to: int
-) -> dict[str, tuple[set[int], set[int]]]:
-    """For one county: indicator → (months of ``year`` it was reported, months of the year before),
-    within months 1 … ``month_to``.
-
-    ``annual_totals`` says how many months an indicator misses; the appendix names them. Asking
-    ``monthly_series`` indicator by indicator costs two dozen calls (a third of a second); for one
-    county the cells themselves (at most 22 × 24 rows, no aggregation) answer it in one read.
-    """
-    rows = session.execute(
-        select(VALUES.indicator_code, VALUES.month).where(
-            VALUES.district_code == district,
-            principal.scope.sql_filter(VALUES.district_code),
-            or_(
-                and_(
-                    VALUES.month >= queries.month_start(year - 1, 1),
-                    VALUES.month < queries.month_start(year - 1, month_to + 1),
-                ),
-                and_(
-                    VALUES.month >= queries.month_start(year, 1),
-                    VALUES.month < queries.month_start(year, month_to + 1),
-                ),
-            ),
-        )
-    )
-    out: dict[str, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
-    for code, month in rows:
-        this, before = out[code]
-        (this if month.year == year else before).add(month.month)
-    return dict(out)
-
-
-def data_as_of(
-    session: Session, *, principal: Principal, district: str, year: int, month_to: int
-) -> dt.datetime | None:
-    """The latest update of the values a report of ``year`` reads (this year's and last year's)."""
-    latest: dt.datetime | None = session.execute(
-        select(func.max(VALUES.updated_at)).where(
-            queries.in_area(VALUES.district_code, district),
-            principal.scope.sql_filter(VALUES.district_code),
-            VALUES.month >= queries.month_start(year - 1, 1),
-            VALUES.month < queries.month_start(year, month_to + 1),
-        )
-    ).scalar()
-    return latest  # aware UTC on both databases (UTCDateTime)
-
-
 # ----------------------------------------------------------------------------- building
 
 
 class _Builder:
     """Collects the figures while the paragraphs are written, so that every number is traceable."""
 
-    def __init__(
-        self,
-        session: Session,
-        *,
-        principal: Principal,
-        district: ReportDistrict,
-        word: str,
-        year: int,
-        month_to: int,
-        today: dt.date,
-    ) -> None:
-        self.session = session
-        self.principal = principal
+    def __init__(self, ctx: StatsContext, *, district: ReportDistrict, word: str, year: int, month_to: int) -> None:
+        self.ctx = ctx
         self.district = district
         self.word = word
         self.year = year
         self.month_to = month_to
-        self.today = today
+        self.today = ctx.today
         self.is_county = district.level == DistrictLevel.county
         self.period = f"{year}年{format_month_span(1, month_to)}"
         self.figures: list[Figure] = []
         self.series: dict[str, MonthlyOut] = {}
         self.partial_comparison = False
         self._cells: dict[str, tuple[set[int], set[int]]] | None = None
+        self._rankings: dict[str, RankingOut] | None = None
 
     # ------------------------------------------------------------------ figures
 
@@ -329,26 +245,14 @@ class _Builder:
 
     def monthly(self, code: str) -> MonthlyOut:
         if code not in self.series:
-            self.series[code] = queries.monthly_series(
-                self.session,
-                principal=self.principal,
-                district=self.district.code,
-                year=self.year,
-                indicator=code,
-                compare_previous=True,
-                today=self.today,
+            self.series[code] = monthly_series(
+                self.ctx, district=self.district.code, year=self.year, indicator=code, compare_previous=True
             )
         return self.series[code]
 
     def cells(self) -> dict[str, tuple[set[int], set[int]]]:
         if self._cells is None:
-            self._cells = reported_months(
-                self.session,
-                principal=self.principal,
-                district=self.district.code,
-                year=self.year,
-                month_to=self.month_to,
-            )
+            self._cells = reported_months(self.ctx, district=self.district.code, year=self.year, month_to=self.month_to)
         return self._cells
 
     def indicator_figure(self, t: IndicatorTotal) -> Figure:
@@ -357,7 +261,7 @@ class _Builder:
         if self.is_county:
             if t.months_reported < t.months_expected or t.months_compared < t.months_reported:
                 this, prev = self.cells().get(t.code, (set(), set()))
-                ended = queries.ended_months(self.year, self.month_to, self.today)
+                ended = ended_months(self.year, self.month_to, self.today)
                 missing = format_months([m for m in range(1, ended + 1) if m not in this])
                 excluded = format_months(sorted(this - prev))
         elif t.months_expected > t.months_reported:
@@ -422,7 +326,7 @@ class _Builder:
                 value = ratios.get(part.code)
                 if value is None or not clauses:
                     continue
-                info = queries.RATIOS[part.code]
+                info = RATIOS[part.code]
                 unit = info[4]
                 text = format_percent(value) if unit == "%" else format_quantity(value, "元")
                 self.add(
@@ -481,16 +385,16 @@ class _Builder:
     def ranking_sentence(self, area: Area) -> str:
         """ "从各区县看，执法检查最多的是…（…），最少的是…（…）。" for the area's headline indicators."""
         clauses = []
-        rankings = queries.district_rankings(
-            self.session,
-            principal=self.principal,
-            year=self.year,
-            indicators=list(area.ranked),
-            parent=self.district.code,
-            level=DistrictLevel.county,
-            today=self.today,
-        )
-        for ranking in rankings.values():
+        if self._rankings is None:
+            # Every area's ranked indicators in one call: the report names most and least for each.
+            self._rankings = district_rankings(
+                self.ctx,
+                year=self.year,
+                indicators=[code for a in AREAS for code in a.ranked],
+                parent=self.district.code,
+                level=DistrictLevel.county,
+            )
+        for ranking in (self._rankings[code] for code in area.ranked):
             code = ranking.indicator.code
             rows = [r for r in ranking.rows if r.total is not None]
             # "Least" only among districts that reported every month: one that missed months would
@@ -504,9 +408,10 @@ class _Builder:
                 ("most", "最多", rows[0].total, rows),
                 ("least", "最少", complete[-1].total, complete),
             ):
+                assert value is not None  # rows holds only the districts that reported
                 named = [r for r in among if r.total == value]
                 names = "、".join(r.name for r in named)
-                text = format_quantity(value, unit)  # type: ignore[arg-type]
+                text = format_quantity(value, unit)
                 missing = sum(r.months_expected - r.months_reported for r in named)
                 self.add(
                     Figure(
@@ -528,9 +433,7 @@ class _Builder:
     def completeness_sections(self) -> tuple[Section | None, list[str]]:
         """The reporting paragraph of a city or province, and the notes on months not reported."""
         notes: list[str] = []
-        this = queries.completeness(
-            self.session, principal=self.principal, year=self.year, parent=self.district.code, today=self.today
-        )
+        this = completeness(self.ctx, year=self.year, parent=self.district.code)
         missing_by_district = []
         for row in this.rows:
             months = [m for m, st in enumerate(row.months, 1) if st == ReportStatus.missing and m <= self.month_to]
@@ -554,9 +457,7 @@ class _Builder:
         if missing_by_district:
             notes.append("注：" + "；".join(missing_by_district) + "数据未报送。")
         if self.is_county and self.year - 1 >= EARLIEST_MONTH.year and self.partial_comparison:
-            before = queries.completeness(
-                self.session, principal=self.principal, year=self.year - 1, parent=self.district.code, today=self.today
-            )
+            before = completeness(self.ctx, year=self.year - 1, parent=self.district.code)
             previous_row = before.rows[0] if before.rows else None
             months = (
                 [m for m, st in enumerate(previous_row.months, 1) if st == ReportStatus.missing] if previous_row else []
@@ -652,37 +553,16 @@ class _Builder:
         )
 
 
-def build_annual_report(
-    session: Session,
-    *,
-    principal: Principal,
-    district: str,
-    year: int,
-    today: dt.date | None = None,
-) -> AnnualReport:
+def build_annual_report(ctx: StatsContext, *, district: str, year: int) -> AnnualReport:
     """The year-end summary of ``district`` (a county, or a city or province summed) for ``year``."""
-    today = today or dt.date.today()
     # annual_totals checks the year's range and the caller's right to read the district first.
-    totals_out = queries.annual_totals(session, principal=principal, district=district, year=year, today=today)
-    place, word = describe_district(session, code=district)
-    month_to = queries.ended_months(year, 12, today)
-    b = _Builder(
-        session,
-        principal=principal,
-        district=place,
-        word=word,
-        year=year,
-        month_to=max(month_to, 1),
-        today=today,
-    )
+    totals_out = annual_totals(ctx, district=district, year=year)
+    place, word = describe_district(ctx.session, code=district)
+    month_to = ended_months(year, 12, ctx.today)
+    b = _Builder(ctx, district=place, word=word, year=year, month_to=max(month_to, 1))
     totals = {t.code: t for t in totals_out.indicators}
-    ratios_out = queries.derived_ratios(session, principal=principal, district=district, year=year, today=today)
-    ratios = {r.code: r.value for r in ratios_out.ratios}
-    activities = (
-        named_activities(session, principal=principal, district=district, year=year, month_to=month_to)
-        if month_to
-        else {}
-    )
+    ratios = {r.code: r.value for r in derived_ratios(ctx, district=district, year=year).ratios}
+    activities = named_activities(ctx, district=district, year=year, month_to=month_to) if month_to else {}
     sections: list[Section] = []
     for area in AREAS:
         names = activities.get(area.activity, []) if area.activity else []
@@ -699,6 +579,22 @@ def build_annual_report(
         sections.append(Section(heading="", paragraphs=[f"{when}暂无已报送的执法工作数据。"]))
     for i, section in enumerate(s for s in sections if s.heading):
         section.heading = f"（{CHINESE_ORDINALS[i] if i < 10 else i + 1}）{section.heading}"
+    if ctx.approved_only:
+        notes.append("注：以上数据仅统计审核通过的月度报表。")
+    elif totals_out.unapproved_months:
+        pending = b.add(
+            Figure(
+                key="review.unapproved",
+                label="尚未审核通过的月度报表",
+                code="month_reports",
+                unit="份",
+                value=totals_out.unapproved_months,
+                text=f"{totals_out.unapproved_months}份",
+                district=place.name,
+                period=b.period,
+            )
+        )
+        notes.append(f"注：以上数据含未审核数据（{pending.text}月度报表尚未审核通过）。")
     key_figures = [f.key for f in b.figures if f.code in totals and f.key == f.code]
     return AnnualReport(
         district=place,
@@ -709,10 +605,12 @@ def build_annual_report(
         main_heading=f"一、{year}年度推进法治政府建设的主要举措和成效",
         sections=sections,
         notes=notes,
+        approved_only=ctx.approved_only,
+        unapproved_months=totals_out.unapproved_months,
         writer_sections=list(WRITER_SECTIONS),
         figures=b.figures,
         key_figures=key_figures,
         chart=b.chart() if month_to else None,
-        data_as_of=data_as_of(session, principal=principal, district=district, year=year, month_to=max(month_to, 1)),
+        data_as_of=data_as_of(ctx, district=district, year=year, month_to=max(month_to, 1)),
         generated_at=utcnow(),
     )

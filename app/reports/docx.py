@@ -33,11 +33,10 @@ from app.reports.render import (
     REVISIONS_HEADING,
     EditionInfo,
     appendix_lead,
+    appendix_rows,
     as_of_line,
-    change_cell,
     edition_line,
-    exact,
-    figure_label,
+    renderable,
     revision_lines,
 )
 from app.reports.schemas import AnnualReport, ChartData
@@ -391,18 +390,7 @@ def _quantity(value: float | None, unit: str) -> str:
 
 
 def appendix_table_rows(report: AnnualReport) -> list[list[str]]:
-    return [
-        [
-            figure_label(f),
-            f.text,
-            exact(f.value),
-            f.code,
-            f.period,
-            f.missing or "无",
-            change_cell(f) + ("；" + f.basis if f.basis else ""),
-        ]
-        for f in report.figures
-    ]
+    return [[r.item, r.text, r.value, r.code, r.period, r.missing, r.change_and_basis()] for r in appendix_rows(report)]
 
 
 # ----------------------------------------------------------------------------- the document
@@ -413,6 +401,7 @@ def _figure_caption(doc: DocumentObject, text: str) -> None:
 
 
 def to_docx(report: AnnualReport, edition: EditionInfo | None = None) -> bytes:
+    report, edition = renderable(report, edition)  # no stored character can break the XML
     doc = Document()
     _setup_styles(doc)
     _font_fallbacks(doc)

@@ -2,14 +2,19 @@
 
 The appendix lists every figure the text states (as the text writes it, the exact value, the
 indicator, the months covered and missing, and the year-on-year basis) and the data's as-of time.
+The pieces of text shared with the DOCX live here; the two documents are templates/report.md and
+templates/report.html (Jinja2, values escaped for each).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import html
 from dataclasses import dataclass
+from typing import Any
 
+from app.core.templating import html_environment, markdown_environment
+from app.core.text import safe_strings, safe_text
 from app.reports.schemas import AnnualReport, Figure, Revision
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -56,20 +61,44 @@ def change_cell(f: Figure) -> str:
     return f"{f.change_text}（{compared}）" if f.change_text else compared
 
 
-def appendix_rows(report: AnnualReport) -> list[tuple[str, ...]]:
-    return [
-        (
-            figure_label(f),
-            f.text,
-            exact(f.value),
-            f.code,
-            f.period,
-            f.missing or "无",
-            change_cell(f),
-            f.basis or "—",
+@dataclass(frozen=True)
+class AppendixRow:
+    """One row of the data appendix, the same in every format: a figure as the text writes it, its
+    exact value, where it comes from, and its year-on-year change with the basis of comparison."""
+
+    item: str
+    text: str
+    value: str
+    code: str
+    period: str
+    missing: str
+    change: str
+    basis: str
+
+    @classmethod
+    def of(cls, f: Figure) -> AppendixRow:
+        return cls(
+            item=figure_label(f),
+            text=f.text,
+            value=exact(f.value),
+            code=f.code,
+            period=f.period,
+            missing=f.missing or "无",
+            change=change_cell(f),
+            basis=f.basis,
         )
-        for f in report.figures
-    ]
+
+    def cells(self) -> tuple[str, ...]:
+        """The cells under APPENDIX_COLUMNS (Markdown, HTML)."""
+        return (self.item, self.text, self.value, self.code, self.period, self.missing, self.change, self.basis or "—")
+
+    def change_and_basis(self) -> str:
+        """同比 and 同比口径 in one cell (the DOCX table, whose landscape page has room for seven columns)."""
+        return self.change + ("；" + self.basis if self.basis else "")
+
+
+def appendix_rows(report: AnnualReport) -> list[AppendixRow]:
+    return [AppendixRow.of(f) for f in report.figures]
 
 
 def appendix_lead(report: AnnualReport) -> str:
@@ -100,90 +129,44 @@ def revision_lines(revisions: list[Revision]) -> list[str]:
     return lines
 
 
-# ----------------------------------------------------------------------------- Markdown
+# ----------------------------------------------------------------------------- Markdown and HTML
+# templates/report.md and templates/report.html; the same context for both.
+
+_markdown = markdown_environment("app.reports")
+_html = html_environment("app.reports")
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _context(report: AnnualReport, edition: EditionInfo | None) -> dict[str, Any]:
+    return {
+        "report": report,
+        "edition": edition,
+        "edition_line": edition_line(edition) if edition else None,
+        "placeholder": PLACEHOLDER,
+        "appendix_heading": APPENDIX_HEADING,
+        "appendix_lead": appendix_lead(report),
+        "appendix_columns": APPENDIX_COLUMNS,
+        "appendix_rows": appendix_rows(report),
+        "as_of_line": as_of_line(report),
+        "revisions_heading": REVISIONS_HEADING,
+        "revisions": revision_lines(edition.revisions) if edition else [],
+    }
+
+
+def renderable(report: AnnualReport, edition: EditionInfo | None = None) -> tuple[AnnualReport, EditionInfo | None]:
+    """The report and edition with every character a renderer cannot write replaced (app.core.text):
+    text stored before those characters were refused, or in a saved edition, renders all the same."""
+    clean = AnnualReport.model_validate(safe_strings(report.model_dump(mode="json")))
+    if edition is not None:
+        revisions = [Revision.model_validate(safe_strings(r.model_dump(mode="json"))) for r in edition.revisions]
+        edition = dataclasses.replace(edition, created_by=safe_text(edition.created_by), revisions=revisions)
+    return clean, edition
 
 
 def to_markdown(report: AnnualReport, edition: EditionInfo | None = None) -> str:
-    out = [f"# {report.title}", ""]
-    if edition:
-        out += [f"*{edition_line(edition)}*", ""]
-    out += [report.intro, "", f"## {report.main_heading}", ""]
-    for section in report.sections:
-        if section.heading:
-            out += [f"### {section.heading}", ""]
-        for paragraph in section.paragraphs:
-            out += [paragraph, ""]
-    for note in report.notes:
-        out += [f"> {note}", ""]
-    for heading in report.writer_sections:
-        out += [f"## {heading}", "", PLACEHOLDER, ""]
-    out += [f"## {APPENDIX_HEADING}", "", appendix_lead(report), ""]
-    out.append("| " + " | ".join(APPENDIX_COLUMNS) + " |")
-    out.append("|" + "---|" * len(APPENDIX_COLUMNS))
-    for row in appendix_rows(report):
-        out.append("| " + " | ".join(_md_cell(c) for c in row) + " |")
-    out += ["", as_of_line(report), ""]
-    if edition and edition.revisions:
-        out += [f"## {REVISIONS_HEADING}", "", "以下数字在定稿后因数据更新而改变，定稿正文保持不变：", ""]
-        out += [f"- {line}" for line in revision_lines(edition.revisions)]
-        out.append("")
-    return "\n".join(out)
-
-
-# ----------------------------------------------------------------------------- HTML
-
-_CSS = """
-body { font-family: "FangSong", "仿宋", "Noto Serif CJK SC", serif; max-width: 56em; margin: 2em auto;
-       padding: 0 1em; line-height: 1.9; font-size: 16px; color: #111; }
-h1 { font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", "SimSun", "宋体", serif; text-align: center;
-     font-size: 1.6em; font-weight: normal; }
-h2 { font-family: "SimHei", "黑体", "Noto Sans CJK SC", sans-serif; font-size: 1.1em; font-weight: normal; }
-h3 { font-family: "KaiTi", "楷体", "Noto Serif CJK SC", serif; font-size: 1.05em; font-weight: normal; }
-p { text-indent: 2em; margin: 0.3em 0; }
-p.note, p.meta, p.placeholder { text-indent: 0; color: #444; font-size: 0.9em; }
-table { border-collapse: collapse; font-size: 0.8em; line-height: 1.4; width: 100%; }
-th, td { border: 1px solid #999; padding: 0.25em 0.4em; vertical-align: top; }
-th { background: #f0f0f0; }
-"""
+    """The report as Markdown; user text is escaped, so it cannot add markup or break the table."""
+    return _markdown.get_template("report.md").render(_context(*renderable(report, edition)))
 
 
 def to_html(report: AnnualReport, edition: EditionInfo | None = None) -> str:
-    e = html.escape
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
-        f"<title>{e(report.title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{e(report.title)}</h1>",
-    ]
-    if edition:
-        out.append(f'<p class="meta">{e(edition_line(edition))}</p>')
-    out += [f"<p>{e(report.intro)}</p>", f"<h2>{e(report.main_heading)}</h2>"]
-    for section in report.sections:
-        if section.heading:
-            out.append(f"<h3>{e(section.heading)}</h3>")
-        out += [f"<p>{e(p)}</p>" for p in section.paragraphs]
-    out += [f'<p class="note">{e(note)}</p>' for note in report.notes]
-    for heading in report.writer_sections:
-        out += [f"<h2>{e(heading)}</h2>", f'<p class="placeholder">{e(PLACEHOLDER)}</p>']
-    out += [
-        f'<h2 id="appendix">{e(APPENDIX_HEADING)}</h2>',
-        f'<p class="meta">{e(appendix_lead(report))}</p>',
-        '<table class="appendix"><thead><tr>' + "".join(f"<th>{e(c)}</th>" for c in APPENDIX_COLUMNS) + "</tr></thead>",
-        "<tbody>",
-    ]
-    for row in appendix_rows(report):
-        out.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>")
-    out += ["</tbody></table>", f'<p class="meta">{e(as_of_line(report))}</p>']
-    if edition and edition.revisions:
-        out += [
-            f'<h2 id="revisions">{e(REVISIONS_HEADING)}</h2>',
-            '<p class="meta">以下数字在定稿后因数据更新而改变，定稿正文保持不变：</p><ul>',
-        ]
-        out += [f"<li>{e(line)}</li>" for line in revision_lines(edition.revisions)]
-        out.append("</ul>")
-    out.append("</body></html>")
-    return "\n".join(out)
+    """The report as a self-contained web page (its style inline)."""
+    return _html.get_template("report.html").render(_context(*renderable(report, edition)))

@@ -81,6 +81,10 @@ class AnnualReport(BaseModel):
     chart: ChartData | None
     data_as_of: dt.datetime | None = Field(description="所用数值的最后更新时间 / latest update of the values used")
     generated_at: dt.datetime
+    approved_only: bool = Field(default=False, description="仅统计审核通过的月份 / approved months only")
+    unapproved_months: int = Field(
+        default=0, description="含未审核的月度报表数 / monthly reports counted that are not approved yet"
+    )
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)

@@ -3,8 +3,6 @@ figures that the data has revised since (old → new). An edition itself never c
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +13,7 @@ from app.reports.annual import build_annual_report
 from app.reports.models import ReportEdition
 from app.reports.render import EditionInfo, to_markdown
 from app.reports.schemas import AnnualReport, EditionOut, EditionSummary, Figure, Revision
+from app.stats.context import StatsContext
 
 
 def require_save(principal: Principal, code: str) -> None:
@@ -27,13 +26,12 @@ def require_save(principal: Principal, code: str) -> None:
         )
 
 
-def create(
-    session: Session, *, principal: Principal, district: str, year: int, today: dt.date | None = None
-) -> ReportEdition:
+def create(ctx: StatsContext, *, district: str, year: int) -> ReportEdition:
     """Generate the report of ``district`` and ``year`` from today's data and store it as final."""
+    session, principal = ctx.session, ctx.principal
     districts.get_or_raise(session, code=district)
     require_save(principal, district)
-    report = build_annual_report(session, principal=principal, district=district, year=year, today=today)
+    report = build_annual_report(ctx, district=district, year=year)
     document = report.model_dump(mode="json", exclude={"figures"})
     edition = ReportEdition(
         district_code=district,
@@ -133,15 +131,11 @@ def summary(edition: ReportEdition, district_name: str) -> EditionSummary:
     )
 
 
-def read(
-    session: Session, *, principal: Principal, edition_id: int, today: dt.date | None = None
-) -> tuple[EditionOut, EditionInfo]:
+def read(ctx: StatsContext, *, edition_id: int) -> tuple[EditionOut, EditionInfo]:
     """The saved edition, and what today's data says differently (regenerated for the comparison)."""
-    edition = get_or_raise(session, principal=principal, edition_id=edition_id)
+    edition = get_or_raise(ctx.session, principal=ctx.principal, edition_id=edition_id)
     saved = saved_report(edition)
-    current = build_annual_report(
-        session, principal=principal, district=edition.district_code, year=edition.year, today=today
-    )
+    current = build_annual_report(ctx, district=edition.district_code, year=edition.year)
     changed = revisions(saved, current)
     out = EditionOut(
         **summary(edition, saved.district.name).model_dump(),

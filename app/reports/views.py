@@ -7,34 +7,25 @@ scope) and renders the report as Markdown, HTML, DOCX or JSON.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Response
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Query, Response
 
 from app.auth.deps import CurrentPrincipal
 from app.core.deps import SessionDep
+from app.core.openapi import problem_responses
 from app.districts import service as districts
 from app.reports import service
 from app.reports.annual import build_annual_report
-from app.reports.docx import DOCX_MEDIA_TYPE, to_docx
-from app.reports.render import EditionInfo, to_html, to_markdown
+from app.reports.formats import DocumentFormat
+from app.reports.render import EditionInfo
 from app.reports.schemas import AnnualReport, EditionCreate, EditionOut, EditionSummary, ReportFormat
-from app.uploads.schemas import problem_responses
+from app.stats.deps import StatsDep
 
 router = APIRouter(tags=["reports"])
 
 
-def today() -> dt.date:
-    """Today's date; a dependency so that tests can fix the clock."""
-    return dt.date.today()
-
-
-TodayDep = Annotated[dt.date, Depends(today)]
-
-MARKDOWN_MEDIA_TYPE = "text/markdown; charset=utf-8"
 # Error bodies are RFC 9457 problem documents (the schema the upload endpoints document too).
 PROBLEMS = problem_responses(
     {
@@ -46,7 +37,7 @@ PROBLEMS = problem_responses(
 RENDERED: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Markdown、HTML、DOCX 或 JSON / Markdown, HTML, DOCX or JSON",
-        "content": {"text/markdown": {}, "text/html": {}, DOCX_MEDIA_TYPE: {}},
+        "content": {"text/markdown": {}, "text/html": {}, DocumentFormat.docx.media_type: {}},
     }
 }
 Format = Annotated[
@@ -56,26 +47,17 @@ Format = Annotated[
 
 
 def rendered(report: AnnualReport, fmt: ReportFormat, edition: EditionInfo | None = None) -> Response:
+    if fmt == ReportFormat.json:
+        return Response(report.model_dump_json(), media_type="application/json")
+    document = DocumentFormat(fmt)
     stem = f"{report.district.code}-{report.year}" + (f"-edition-{edition.id}" if edition else "")
     title = report.title + (f"（定稿{edition.id}）" if edition else "")
-    if fmt == ReportFormat.md:
-        return Response(
-            to_markdown(report, edition), media_type=MARKDOWN_MEDIA_TYPE, headers=_disposition(stem, title, "md")
-        )
-    if fmt == ReportFormat.html:
-        return HTMLResponse(to_html(report, edition))
-    if fmt == ReportFormat.docx:
-        return Response(
-            to_docx(report, edition),
-            media_type=DOCX_MEDIA_TYPE,
-            headers=_disposition(stem, title, "docx", attachment=True),
-        )
-    return Response(report.model_dump_json(), media_type="application/json")
+    headers = _disposition(document.disposition, stem, title, document.extension) if document.disposition else None
+    return Response(document.render(report, edition), media_type=document.media_type, headers=headers)
 
 
-def _disposition(stem: str, title: str, ext: str, *, attachment: bool = False) -> dict[str, str]:
+def _disposition(kind: str, stem: str, title: str, ext: str) -> dict[str, str]:
     # An ASCII name for old clients, the Chinese title (RFC 5987) for the rest.
-    kind = "attachment" if attachment else "inline"
     return {"Content-Disposition": f"{kind}; filename=\"{stem}.{ext}\"; filename*=UTF-8''{quote(title)}.{ext}"}
 
 
@@ -95,12 +77,18 @@ def _disposition(stem: str, title: str, ext: str, *, attachment: bool = False) -
 def get_annual_report(
     district: Annotated[str, Query(description="区划代码（区县、市或省）/ district code", examples=["120102"])],
     year: Annotated[int, Query(description="年份 / year", examples=[2021])],
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    now: TodayDep,
+    ctx: StatsDep,
     format: Format = ReportFormat.md,
+    approved_only: Annotated[
+        bool,
+        Query(
+            description="仅统计审核通过的月份；默认统计全部已报送数据并注明“含未审核数据” / approved months only; by "
+            "default every reported month counts and the report says when it includes unreviewed data"
+        ),
+    ] = False,
 ) -> Response:
-    report = build_annual_report(session, principal=principal, district=district, year=year, today=now)
+    ctx.approved_only = approved_only
+    report = build_annual_report(ctx, district=district, year=year)
     return rendered(report, format)
 
 
@@ -116,11 +104,9 @@ def get_annual_report(
     response_model=EditionOut,
     responses={**problem_responses({400: "请求体不是有效的 JSON / The body is not valid JSON"}), **PROBLEMS},
 )
-def create_edition(
-    body: EditionCreate, principal: CurrentPrincipal, session: SessionDep, now: TodayDep, response: Response
-) -> EditionOut:
-    edition = service.create(session, principal=principal, district=body.district, year=body.year, today=now)
-    out, _info = service.read(session, principal=principal, edition_id=edition.id, today=now)
+def create_edition(body: EditionCreate, ctx: StatsDep, response: Response) -> EditionOut:
+    edition = service.create(ctx, district=body.district, year=body.year)
+    out, _info = service.read(ctx, edition_id=edition.id)
     response.headers["Location"] = f"/api/v1/reports/{edition.id}"
     return out
 
@@ -154,12 +140,10 @@ def list_editions(
 )
 def get_edition(
     edition_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="定稿编号 / edition id")],
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    now: TodayDep,
+    ctx: StatsDep,
     format: Format = ReportFormat.json,
 ) -> Response | EditionOut:
-    out, info = service.read(session, principal=principal, edition_id=edition_id, today=now)
+    out, info = service.read(ctx, edition_id=edition_id)
     if format == ReportFormat.json:
         return out
     return rendered(out.report, format, info)

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from app.core.spreadsheets import row_of
+
 BATCH = 5000
 # Excel's sheet holds 1,048,576 rows; longer exports continue on the next sheet.
 XLSX_ROWS_PER_SHEET = 1_000_000
@@ -72,13 +74,14 @@ def write_xlsx(session: Session, stmt: Select[Any], *, lang: str) -> IO[bytes]:
     sheet = book.create_sheet(title)
     sheet.append(HEADERS[lang])
     rows_in_sheet = 0
+    # Names are typed text (row_of): a name starting with "=" is no formula.
     for batch in _batches(session, stmt):
         for row in batch:
             if rows_in_sheet == XLSX_ROWS_PER_SHEET:
                 sheet = book.create_sheet(f"{title}{len(book.worksheets) + 1}")
                 sheet.append(HEADERS[lang])
                 rows_in_sheet = 0
-            sheet.append(_cells(row))
+            sheet.append(row_of(sheet, _cells(row)))
             rows_in_sheet += 1
     # Handed to the response, which closes it once sent (see file_chunks).
     out = tempfile.TemporaryFile()  # noqa: SIM115

@@ -29,7 +29,23 @@ class IndicatorRef(BaseModel):
 # ----------------------------------------------------------------------------- totals
 
 
-class IndicatorTotal(IndicatorRef):
+class AnnualParts(BaseModel):
+    """What of a total comes from annual figures read back from published reports (app.backfill)."""
+
+    annual_total: float | None = Field(
+        default=None,
+        description="其中来自年报的年度数据（该区县该年未报送月度数据时采用）/ the part from annual figures (used "
+        "for district-years whose months were not reported)",
+    )
+    districts_annual: int = Field(default=0, description="采用年度数据的区县-年数 / district-years counted annually")
+    differs: int = Field(
+        default=0,
+        description="年度数据与月度合计不一致的区县-年数（数据差异；统计采用月度合计）/ district-years whose annual "
+        "figure and monthly sum differ (the monthly sum counts)",
+    )
+
+
+class IndicatorTotal(IndicatorRef, AnnualParts):
     total: float | None = Field(
         description="本年（至 month_to 月）合计；未报送为 null / the year's total; null if not reported"
     )
@@ -74,11 +90,18 @@ class TotalsOut(BaseModel):
     year: int
     previous_year: int
     month_to: int = Field(description="统计截至本年第几月 / months 1 … month_to are summed")
+    month_from: int = Field(default=1, description="自本年第几月起 / the first month summed")
     districts_counted: int = Field(description="汇总的区县数 / county-level districts summed")
+    approved_only: bool = Field(default=False, description="仅统计审核通过的月份 / approved months only")
+    unapproved_months: int = Field(
+        default=0,
+        description="计入合计但尚未审核通过的区县-月份数（>0 时“含未审核数据”）/ district-months counted that are not "
+        "approved yet (the figures include unreviewed data when > 0)",
+    )
     indicators: list[IndicatorTotal]
 
 
-class YearTotal(BaseModel):
+class YearTotal(AnnualParts):
     year: int
     total: float | None = Field(description="未报送为 null / null when nothing was reported")
     months_reported: int = Field(description="已报送的区县-月份数 / district-months reported")

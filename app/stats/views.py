@@ -1,12 +1,12 @@
 """GET /stats/* (totals, monthly, by-district, completeness, ratios) and GET /values (export).
 
-Thin: each endpoint reads its query parameters and calls one function of ``app.stats.queries``,
-which checks the caller's scope and aggregates in SQL.
+Thin: each endpoint reads its query parameters and calls one function of the statistics layer
+(``app.stats``) with the request's ``StatsContext``, which checks the caller's scope; the function
+aggregates in SQL.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -14,20 +14,22 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from app.auth.deps import CurrentPrincipal
-from app.core.deps import SessionDep, get_session
+from app.core.deps import TodayDep, get_session
 from app.districts.models import DistrictLevel
-from app.stats import export, queries
+from app.stats import export
+from app.stats.completeness import completeness
+from app.stats.context import StatsContext
+from app.stats.deps import StatsDep
+from app.stats.monthly import monthly_series
+from app.stats.ranking import district_ranking
+from app.stats.ratios import derived_ratios
+from app.stats.raw_values import check_values_request, values_page, values_query
 from app.stats.schemas import CompletenessOut, MonthlyOut, RankingOut, RatiosOut, TotalsOut, ValuesPage, YearlyOut
+from app.stats.totals import annual_totals, yearly_totals
 
 router = APIRouter(tags=["statistics"])
 
 
-def today() -> dt.date:
-    """Today's date; a dependency so that tests can fix the clock."""
-    return dt.date.today()
-
-
-TodayDep = Annotated[dt.date, Depends(today)]
 # An export streams after the endpoint has returned, so its session must live until the last row
 # is sent (scope="request"); SessionDep's ends when the endpoint returns.
 StreamingSessionDep = Annotated[Session, Depends(get_session, scope="request")]
@@ -66,14 +68,10 @@ Parent = Annotated[
 def get_totals(
     district: District,
     year: Year,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    now: TodayDep,
+    ctx: StatsDep,
     month_to: MonthTo = None,
 ) -> TotalsOut:
-    return queries.annual_totals(
-        session, principal=principal, district=district, year=year, month_to=month_to, today=now
-    )
+    return annual_totals(ctx, district=district, year=year, month_to=month_to)
 
 
 @router.get(
@@ -89,13 +87,9 @@ def get_yearly(
     district: District,
     year_from: Annotated[int, Query(description="起始年份 / first year", examples=[2017])],
     year_to: Annotated[int, Query(description="结束年份 / last year", examples=[2021])],
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    now: TodayDep,
+    ctx: StatsDep,
 ) -> YearlyOut:
-    return queries.yearly_totals(
-        session, principal=principal, district=district, year_from=year_from, year_to=year_to, today=now
-    )
+    return yearly_totals(ctx, district=district, year_from=year_from, year_to=year_to)
 
 
 @router.get(
@@ -111,19 +105,11 @@ def get_monthly(
     district: District,
     year: Year,
     indicator: Indicator,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    now: TodayDep,
+    ctx: StatsDep,
     compare: Annotated[Literal["previous"] | None, Query(description="previous: 附上年序列 / add last year")] = None,
 ) -> MonthlyOut:
-    return queries.monthly_series(
-        session,
-        principal=principal,
-        district=district,
-        year=year,
-        indicator=indicator,
-        compare_previous=compare == "previous",
-        today=now,
+    return monthly_series(
+        ctx, district=district, year=year, indicator=indicator, compare_previous=compare == "previous"
     )
 
 
@@ -140,22 +126,18 @@ def get_monthly(
 def get_by_district(
     year: Year,
     indicator: Indicator,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    now: TodayDep,
+    ctx: StatsDep,
     parent: Parent = None,
     level: Annotated[
         Literal["county"] | None, Query(description="county: 列出全部区县级区划 / list every county-level district")
     ] = None,
 ) -> RankingOut:
-    return queries.district_ranking(
-        session,
-        principal=principal,
+    return district_ranking(
+        ctx,
         year=year,
         indicator=indicator,
         parent=parent or None,  # "?parent=" is the whole country too
         level=DistrictLevel(level) if level else None,
-        today=now,
     )
 
 
@@ -168,10 +150,8 @@ def get_by_district(
     response_model=CompletenessOut,
     responses=PROBLEMS,
 )
-def get_completeness(
-    year: Year, principal: CurrentPrincipal, session: SessionDep, now: TodayDep, parent: Parent = None
-) -> CompletenessOut:
-    return queries.completeness(session, principal=principal, year=year, parent=parent or None, today=now)
+def get_completeness(year: Year, ctx: StatsDep, parent: Parent = None) -> CompletenessOut:
+    return completeness(ctx, year=year, parent=parent or None)
 
 
 @router.get(
@@ -186,14 +166,10 @@ def get_completeness(
 def get_ratios(
     district: District,
     year: Year,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    now: TodayDep,
+    ctx: StatsDep,
     month_to: MonthTo = None,
 ) -> RatiosOut:
-    return queries.derived_ratios(
-        session, principal=principal, district=district, year=year, month_to=month_to, today=now
-    )
+    return derived_ratios(ctx, district=district, year=year, month_to=month_to)
 
 
 @router.get(
@@ -221,25 +197,16 @@ def get_values(
     indicator: Annotated[str | None, Query(description="指标代码 / indicator code")] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json | csv | xlsx")] = "json",
     lang: Annotated[Literal["en", "zh"], Query(description="zh: 中文表头 / Chinese headers")] = "en",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ValuesPage | StreamingResponse:
+    ctx = StatsContext(session, principal, now)
     if format == "json":
-        return queries.values_page(
-            session,
-            principal=principal,
-            district=district,
-            year=year,
-            indicator=indicator,
-            page=page,
-            page_size=page_size,
-            lang=lang,
-            today=now,
+        return values_page(
+            ctx, district=district, year=year, indicator=indicator, page=page, page_size=page_size, lang=lang
         )
-    queries.check_values_request(
-        session, principal=principal, district=district, year=year, indicator=indicator, today=now
-    )
-    stmt = queries.values_query(principal=principal, district=district, year=year, indicator=indicator, lang=lang)
+    check_values_request(ctx, district=district, year=year, indicator=indicator)
+    stmt = values_query(principal=principal, district=district, year=year, indicator=indicator, lang=lang)
     name = "_".join(["values", district or "all", str(year or "all"), indicator or "all"])
     if format == "csv":
         return StreamingResponse(

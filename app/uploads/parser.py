@@ -16,7 +16,7 @@ leaves out become "not reported" (as with the JSON PUT).
 
 The parser knows the indicator catalogue but not the database: it reports what it can see in the
 file (every bad cell, with sheet, row and column); districts, scope and the checks of
-``app.values.service.validate_months`` come afterwards.
+``app.values.rules.validate_months`` come afterwards.
 """
 
 from __future__ import annotations
@@ -26,51 +26,60 @@ import csv
 import datetime as dt
 import io
 import re
-import time
-import warnings
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.utils.cell import get_column_letter
 
-from app.core.errors import Problem
+from app.core.errors import MAX_ERRORS, Problem
+from app.core.periods import month_label, month_zh
+from app.core.suggest import close_matches, did_you_mean
 from app.indicators import service as indicators
 from app.indicators.service import IndicatorInfo
 from app.submissions.models import SourceFormat
-from app.uploads.cells import (
+from app.uploads.tables import (
+    CHAR_BYTES,
+    HEADER_SCAN_ROWS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    PARSE_MEMORY_BYTES,
+    PARSE_SECONDS,
+    ROW_BYTES,
+    SLOT_BYTES,
+    VALUE_BYTES,
+    Budget,
+    FileRejected,
+    OverBudget,
+    ParseTimeout,
+    Table,
+    file_problem,
+    too_complex,
+    too_many_columns,
+    too_many_rows,
+)
+from app.uploads.xlsx import read_xlsx
+from app.values.cells import (
     FORMULA_WITHOUT_VALUE,
     CellError,
     Unit,
-    free_text,
     is_blank,
     looks_like_month_header,
-    parse_date,
     parse_month,
     parse_number,
     parse_unit,
-    parse_whole,
     parse_year,
     shown,
     split_label_unit,
     text_of,
 )
-from app.values.models import ActivityKind
-from app.values.service import EARLIEST_MONTH, ActivityData, MonthData, month_label, month_zh
+from app.values.entries import ActivityEntry, read_activity
+from app.values.rules import month_problem
+from app.values.shapes import ActivityData, MonthData
 
-MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 200_000
-MAX_COLUMNS = 1_000
-# What an XLSX may expand to. A real 200,000-row sheet is ~60 MB of XML; a zip bomb is gigabytes.
-MAX_UNCOMPRESSED = 256 * 1024 * 1024
-MAX_ZIP_ENTRIES = 2_000
-MAX_RATIO = 200  # uncompressed / compressed, for entries over 1 MB
-HEADER_SCAN_ROWS = 30
-PARSE_SECONDS = 60.0
 # Where a problem list is cut (the count is always complete).
-MAX_PROBLEMS = 5_000
+MAX_PROBLEMS = MAX_ERRORS
 
 Shape = Literal["long", "wide", "template"]
 
@@ -123,27 +132,44 @@ _ROLE_ALIASES: dict[str, set[str]] = {
     "kind": {"类别", "类型", "活动类别", "活动类型", "kind", "type"},
     "title": {"名称", "活动名称", "标题", "title", "name"},
     "participants": {"参加人数", "参演人数", "参与人数", "参训人数", "人数", "participants"},
-    "notes": {"备注", "notes", "note", "remarks"},
+    "notes": {"备注", "说明", "notes", "note", "remarks"},
+    # informational columns: recognised, read by nobody (a row number, a total the file computed)
+    "seq": {"序号", "编号", "行号", "no", "no.", "#", "seq"},
+    "total": {"合计", "总计", "全年", "全年合计", "累计", "年度合计", "total"},
 }
+# The columns each shape reads or knows to be informational; any other header is an error, never
+# silently skipped (a misspelt indicator would otherwise leave its figures unread).
+_SHAPE_ROLES: dict[str, frozenset[str]] = {
+    "long": frozenset(
+        {"district", "district_name", "month", "indicator", "indicator_code", "value", "unit", "notes", "seq"}
+    ),
+    "wide": frozenset({"district", "district_name", "month", "notes", "seq", "total"}),
+    "template": frozenset(
+        {"district", "district_name", "indicator", "indicator_code", "unit", "notes", "seq", "total"}
+    ),
+    "activities": frozenset({"district", "district_name", "date", "kind", "title", "participants", "notes", "seq"}),
+}
+# Template rows whose label is no indicator but is known not to hold figures of one.
+_TEMPLATE_NOTE_LABELS = (
+    "合计",
+    "总计",
+    "小计",
+    "备注",
+    "说明",
+    "注",
+    "填表人",
+    "审核人",
+    "负责人",
+    "填报日期",
+    "联系电话",
+    "单位负责人",
+)
 _ALIAS_ROLE = {alias: role for role, aliases in _ROLE_ALIASES.items() for alias in aliases}
+_ALIAS_ROLES = tuple(_ROLE_ALIASES)
+_ACTIVITY_ROLES = ("date", "kind", "title", "participants", "notes")
 _YEAR_LABELS = {"年度", "年份", "统计年度", "报告年度", "year"}
 _SKIPPED_SHEETS = {"说明", "填表说明", "instructions", "readme", "说明与示例"}
 _ACTIVITY_SHEETS = {"活动", "活动清单", "activities"}
-_KIND_NAMES = {
-    "drill": ActivityKind.drill,
-    "演练": ActivityKind.drill,
-    "应急演练": ActivityKind.drill,
-    "training": ActivityKind.training,
-    "培训": ActivityKind.training,
-    "执法培训": ActivityKind.training,
-    "publicity": ActivityKind.publicity,
-    "宣传": ActivityKind.publicity,
-    "普法宣传": ActivityKind.publicity,
-    "宣传活动": ActivityKind.publicity,
-    "other": ActivityKind.other,
-    "其他": ActivityKind.other,
-    "其它": ActivityKind.other,
-}
 _REQUIRED_LONG = ("district", "month", "indicator", "value")
 _ROLE_LABELS = {
     "district": ("区划代码", "district_code"),
@@ -254,77 +280,17 @@ class ParsedFile:
         return any(e.code.startswith("file.") for e in self.errors)
 
 
-class FileRejected(Exception):
-    """The file cannot be read at all; carries the one problem that says why."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message_en)
-        self.problem = problem
-
-
-class ParseTimeout(Exception):
-    """Parsing ran over its time budget (the request answers instead of hanging)."""
-
-
-class Deadline:
-    def __init__(self, seconds: float) -> None:
-        self.until = time.monotonic() + seconds
-
-    def check(self) -> None:
-        if time.monotonic() > self.until:
-            raise ParseTimeout
-
-
-def _file_problem(code: str, zh: str, en: str, **extra: Any) -> FileRejected:
-    return FileRejected(Problem(code, zh, en, extra=extra))
-
-
 # ----------------------------------------------------------------------------- reading bytes
-
-
-@dataclass
-class Table:
-    """The rows of one CSV file or one sheet: (row number, cells), blank rows left out."""
-
-    sheet: str | None
-    rows: list[tuple[int, list[Any]]]
-    # Merged ranges: (min_col, min_row, max_col, max_row), 1-based, as Excel states them.
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
-    _merge_index: dict[tuple[int, int], tuple[int, int]] | None = None
-    _by_number: dict[int, list[Any]] | None = None
-
-    def raw(self, row: int, col: int) -> Any:
-        if self._by_number is None:
-            self._by_number = dict(self.rows)
-        cells = self._by_number.get(row)
-        return cells[col] if cells is not None and col < len(cells) else None
-
-    def label(self, row: int, col: int) -> Any:
-        """A header or label cell: a cell covered by a merged range reads as the range's first cell."""
-        value = self.raw(row, col)
-        if value is not None or not self.merges:
-            return value
-        if self._merge_index is None:
-            self._merge_index = {}
-            for c0, r0, c1, r1 in self.merges:
-                if (c1 - c0 + 1) * (r1 - r0 + 1) > 100_000:
-                    continue  # a whole-sheet merge is formatting, not a label
-                for r in range(r0, r1 + 1):
-                    for c in range(c0, c1 + 1):
-                        if (r, c) != (r0, c0):
-                            self._merge_index[(r, c - 1)] = (r0, c0 - 1)
-        origin = self._merge_index.get((row, col))
-        return self.raw(*origin) if origin else None
 
 
 def sniff_format(content: bytes, file_name: str | None) -> SourceFormat:
     """XLSX (a zip with a workbook) or CSV (text); anything else is refused, saying what it is."""
     if not content or not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        raise _file_problem("file.empty", "文件是空的", "The file is empty")
+        raise file_problem("file.empty", "文件是空的", "The file is empty")
     if content.startswith(b"PK\x03\x04"):
         return SourceFormat.xlsx
     if content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _file_problem(
+        raise file_problem(
             "file.unsupported_format",
             "这是旧版 Excel（.xls）文件：请在 Excel 中“另存为” .xlsx 或 CSV 后上传",
             "This is an old Excel (.xls) file: save it as .xlsx or CSV and upload again",
@@ -333,7 +299,7 @@ def sniff_format(content: bytes, file_name: str | None) -> SourceFormat:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return SourceFormat.csv
     if b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!")):
-        raise _file_problem(
+        raise file_problem(
             "file.unsupported_format",
             "文件既不是 CSV 也不是 XLSX（请上传 Excel 模板或 CSV 文件）",
             "The file is neither CSV nor XLSX",
@@ -355,142 +321,47 @@ def decode_text(content: bytes) -> str:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _file_problem(
+    raise file_problem(
         "file.encoding",
         "无法识别文件编码（支持 UTF-8、GBK/GB18030）：请另存为“CSV UTF-8”后上传",
         "Unknown text encoding (UTF-8, GBK and GB18030 are read): save as CSV UTF-8 and upload again",
     )
 
 
-def read_csv(content: bytes, deadline: Deadline) -> Table:
+def read_csv(content: bytes, budget: Budget) -> Table:
     text = decode_text(content)
+    if "\x00" in text:
+        # Not text, and no database column could hold it.
+        raise file_problem(
+            "file.unsupported_format",
+            "文件含有 NUL 字符，不是文本文件（请上传 Excel 模板或 CSV 文件）",
+            "The file holds NUL characters: it is not a text file",
+        )
     first_line = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = max([",", "\t", ";", "|"], key=lambda d: (first_line.count(d), d == ","))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[Any]]] = []
     try:
         # Rows are numbered as Excel numbers them when it opens the CSV: one per record (a quoted
         # cell spanning lines stays in its row).
-        rows: list[tuple[int, list[Any]]] = [(n, cells) for n, cells in enumerate(reader, start=1) if any(cells)]
+        for n, cells in enumerate(reader, start=1):
+            if n % 5000 == 0:
+                budget.check()
+            if not any(cells):
+                continue
+            if len(cells) > MAX_COLUMNS:
+                raise too_many_columns(f"第{n}行", f"Row {n}")
+            budget.charge(ROW_BYTES + (SLOT_BYTES + VALUE_BYTES) * len(cells) + CHAR_BYTES * sum(map(len, cells)))
+            rows.append((n, cells))
+            if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS:
+                raise too_many_rows()
     except csv.Error as exc:
-        raise _file_problem(
+        raise file_problem(
             "file.unreadable",
             f"CSV 格式错误（第{reader.line_num}行）：{exc}",
             f"Malformed CSV at line {reader.line_num}: {exc}",
         ) from exc
-    deadline.check()
-    if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS:
-        raise _too_many_rows()
     return Table(sheet=None, rows=rows)
-
-
-def _too_many_rows() -> FileRejected:
-    return _file_problem(
-        "file.too_many_rows",
-        f"文件超过 {MAX_ROWS:,} 行数据，请分成几个文件上传",
-        f"The file has more than {MAX_ROWS:,} data rows; split it into several files",
-        limit=MAX_ROWS,
-    )
-
-
-def check_zip(content: bytes) -> None:
-    """Refuse XLSX files that expand beyond a sane size before openpyxl opens them (zip bombs)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise _file_problem("file.unreadable", "XLSX 文件已损坏，无法打开", "The XLSX file is damaged") from exc
-    with archive:
-        infos = archive.infolist()
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            raise _file_problem(
-                "file.unsupported_format",
-                "压缩包不是 Excel 工作簿（.xlsx）：请上传 Excel 模板或 CSV 文件",
-                "The zip file is not an Excel workbook (.xlsx)",
-            )
-        total = sum(i.file_size for i in infos)
-        bomb = len(infos) > MAX_ZIP_ENTRIES or total > MAX_UNCOMPRESSED
-        bomb = bomb or any(i.file_size > 1_048_576 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos)
-        if bomb:
-            raise _file_problem(
-                "file.too_large_uncompressed",
-                "XLSX 文件解压后过大（疑似压缩炸弹），已拒绝",
-                f"The XLSX expands to {total:,} bytes (over {MAX_UNCOMPRESSED:,}, or an implausible ratio); refused",
-                uncompressed_bytes=total,
-            )
-
-
-def read_xlsx(content: bytes, deadline: Deadline) -> list[Table]:
-    from openpyxl import load_workbook
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
-
-    class _CellParser(WorkSheetParser):
-        # openpyxl (data_only) reads a formula saved without its result as an empty cell; we want
-        # to say so rather than treat the figure as not reported.
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            cell: dict[str, Any] = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-                cell["value"] = FORMULA_WITHOUT_VALUE
-            return cell
-
-    check_zip(content)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (KeyError, XML errors) on damaged files
-        raise _file_problem(
-            "file.unreadable", "无法读取 XLSX 文件（文件损坏或不是 Excel 工作簿）", f"Cannot read the XLSX file: {exc}"
-        ) from exc
-    tables: list[Table] = []
-    total_rows = 0
-    try:
-        for ws in workbook.worksheets:
-            rows: list[tuple[int, list[Any]]] = []
-            # The read-only worksheet streams its XML; reading it with our own parser instance
-            # also gives us the merged ranges, which read-only mode otherwise drops.
-            with ws._get_source() as src, warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                parser = _CellParser(
-                    src,
-                    ws._shared_strings,
-                    data_only=True,
-                    epoch=workbook.epoch,
-                    date_formats=workbook._date_formats,
-                    timedelta_formats=workbook._timedelta_formats,
-                )
-                for row_number, cells in parser.parse():
-                    present = [c for c in cells if not is_blank(c["value"])]
-                    if not present:
-                        continue
-                    width = max(c["column"] for c in present)
-                    if width > MAX_COLUMNS:
-                        raise _file_problem(
-                            "file.too_many_columns",
-                            f"工作表“{ws.title}”第{row_number}行超过 {MAX_COLUMNS} 列",
-                            f"Sheet {ws.title!r} row {row_number} has more than {MAX_COLUMNS} columns",
-                        )
-                    values: list[Any] = [None] * width
-                    for c in present:
-                        values[c["column"] - 1] = c["value"]
-                    rows.append((row_number, values))
-                    total_rows += 1
-                    if total_rows > MAX_ROWS + HEADER_SCAN_ROWS * 4:
-                        raise _too_many_rows()
-                    if total_rows % 2000 == 0:
-                        deadline.check()
-                merges = [
-                    range_boundaries(m.ref) for m in (parser.merged_cells.mergeCell if parser.merged_cells else [])
-                ]
-            tables.append(Table(sheet=ws.title, rows=rows, merges=merges))
-    except (FileRejected, ParseTimeout):
-        raise
-    except Exception as exc:
-        raise _file_problem(
-            "file.unreadable", "无法读取 XLSX 文件的工作表（文件损坏）", f"Cannot read a sheet of the XLSX file: {exc}"
-        ) from exc
-    finally:
-        workbook.close()
-    return tables
 
 
 # ----------------------------------------------------------------------------- layouts
@@ -505,6 +376,8 @@ class Layout:
     indicator_columns: dict[int, tuple[IndicatorInfo, Unit | None]] = field(default_factory=dict)
     month_columns: dict[int, Any] = field(default_factory=dict)  # column → raw header
     value_unit: Unit | None = None
+    # Headers this shape does not read and does not know: each is an error.
+    unknown: list[int] = field(default_factory=list)
 
 
 class IndicatorLookup:
@@ -541,18 +414,16 @@ class IndicatorLookup:
     def suggestion(self, raw: Any) -> tuple[str, str, list[str]]:
         label, _unit = split_label_unit(text_of(raw))
         near = indicators.suggest(self.catalogue, label)
-        if not near:
-            return "", "", []
-        labels = [f"{c}（{self.catalogue[c].name_zh}）" for c in near]
-        return f"；您是否要找：{'、'.join(labels)}", f"; did you mean: {', '.join(near)}", near
+        zh, en = did_you_mean([f"{c}（{self.catalogue[c].name_zh}）" for c in near], near)
+        return zh, en, near
 
 
 def _classify(table: Table, index: int, lookup: IndicatorLookup) -> Layout | None:
     number, _cells = table.rows[index]
     width = len(_cells)
-    columns: dict[str, int] = {}
+    roles: dict[int, str] = {}  # column → role its header names
     headers: dict[int, str] = {}
-    indicator_columns: dict[int, tuple[IndicatorInfo, Unit | None]] = {}
+    indicators_at: dict[int, tuple[IndicatorInfo, Unit | None]] = {}
     month_columns: dict[int, Any] = {}
     value_unit: Unit | None = None
     for col in range(width):
@@ -567,18 +438,31 @@ def _classify(table: Table, index: int, lookup: IndicatorLookup) -> Layout | Non
             role = _ALIAS_ROLE.get(header_key(label))
             if role == "value":
                 value_unit = unit
-        if role is not None:
-            columns.setdefault(role, col)
-            continue
-        if looks_like_month_header(raw):
-            month_columns[col] = raw
-            continue
+        # A header may be both (参演人数 is an indicator and the activity sheet's participants):
+        # which it is depends on the shape, decided below.
         found = lookup.resolve(raw)
         if found is not None:
-            indicator_columns[col] = found
+            indicators_at[col] = found
+        if role is not None:
+            roles[col] = role
+        elif found is None and looks_like_month_header(raw):
+            month_columns[col] = raw
+
+    def first(*wanted: str, data: bool = True) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for col, role in roles.items():
+            if role in wanted and not (data and col in indicators_at and role in _ACTIVITY_ROLES):
+                out.setdefault(role, col)
+        return out
+
+    columns = first(*_ALIAS_ROLES)
     has_indicator = "indicator" in columns or "indicator_code" in columns
     if has_indicator and "indicator" not in columns:
         columns["indicator"] = columns["indicator_code"]
+    # Indicator columns of a data sheet: headers naming an indicator and no data-sheet role.
+    indicator_columns = {
+        col: found for col, found in indicators_at.items() if roles.get(col) in (None, *_ACTIVITY_ROLES)
+    }
     kind: Literal["long", "wide", "template", "activities"] | None = None
     if "district" in columns and "month" in columns and has_indicator and "value" in columns:
         kind = "long"
@@ -586,11 +470,20 @@ def _classify(table: Table, index: int, lookup: IndicatorLookup) -> Layout | Non
         kind = "wide"
     elif has_indicator and month_columns:
         kind = "template"
-    elif "date" in columns and "title" in columns:
-        kind = "activities"
+    else:
+        columns = first(*_ALIAS_ROLES, data=False)
+        if "date" in columns and "title" in columns:
+            kind = "activities"
     if kind is None:
         return None
-    return Layout(kind, index, columns, headers, indicator_columns, month_columns, value_unit)
+    if kind != "wide":
+        indicator_columns = {}
+    if kind != "template":
+        month_columns = {}
+    allowed = _SHAPE_ROLES[kind]
+    read = set(indicator_columns) | set(month_columns)
+    unknown = [col for col in headers if col not in read and roles.get(col) not in allowed]
+    return Layout(kind, index, columns, headers, indicator_columns, month_columns, value_unit, unknown)
 
 
 def find_layout(table: Table, lookup: IndicatorLookup) -> tuple[Layout | None, list[str]]:
@@ -617,7 +510,7 @@ class _Collector:
     def __init__(self, catalogue: dict[str, IndicatorInfo], today: dt.date, result: ParsedFile) -> None:
         self.catalogue = catalogue
         self.lookup = IndicatorLookup(catalogue)
-        self.this_month = today.replace(day=1)
+        self.today = today
         self.result = result
         self.entries: dict[tuple[str, dt.date], dict[str, tuple[float | None, Place]]] = {}
         self.first_ref: dict[tuple[str, dt.date], Place] = {}
@@ -674,14 +567,9 @@ class _Collector:
         return found
 
     def _checked_month(self, month: dt.date) -> dt.date:
-        if month < EARLIEST_MONTH:
-            raise CellError(
-                "month.too_early", f"月份 {month_zh(month)} 早于 2000年1月", f"{month_label(month)} is before 2000-01"
-            )
-        if month > self.this_month:
-            raise CellError(
-                "month.future", f"月份 {month_zh(month)} 尚未到来", f"{month_label(month)} is in the future"
-            )
+        why = month_problem(month, self.today)
+        if why is not None:
+            raise CellError(*why)
         return month
 
     def indicator(self, raw: Any, ref: CellRef | Any) -> tuple[IndicatorInfo, Unit | None] | None:
@@ -775,7 +663,7 @@ def _cells(row: list[Any], col: int) -> Any:
     return row[col] if col < len(row) else None
 
 
-def _read_long(table: Table, layout: Layout, c: _Collector, deadline: Deadline) -> int:
+def _read_long(table: Table, layout: Layout, c: _Collector, deadline: Budget) -> int:
     # The hot loop of big files. Cache hits (a district, month or indicator seen before) are
     # inlined; anything new or wrong takes the _Collector's methods, which also report problems.
     cols = layout.columns
@@ -848,7 +736,7 @@ def _read_long(table: Table, layout: Layout, c: _Collector, deadline: Deadline) 
     return count
 
 
-def _read_wide(table: Table, layout: Layout, c: _Collector, deadline: Deadline) -> int:
+def _read_wide(table: Table, layout: Layout, c: _Collector, deadline: Budget) -> int:
     cols = layout.columns
     dc, mc = cols["district"], cols["month"]
     head = layout.headers
@@ -868,8 +756,8 @@ def _read_wide(table: Table, layout: Layout, c: _Collector, deadline: Deadline) 
         for col, (info, unit) in layout.indicator_columns.items():
             ref = CellRef(table.sheet, number, col, head.get(col))
             ok, value = c.value(_cells(row, col), info, ref, unit, key)
-            if key is not None and ok and value is not None:
-                c.put(key, info, value, ref)
+            if key is not None and ok:
+                c.put(key, info, value, ref)  # an empty cell (None) withdraws the month's figure
     return count
 
 
@@ -894,7 +782,7 @@ def _template_context(table: Table, layout: Layout) -> tuple[Any, CellRef | None
     return district, district_ref, year
 
 
-def _read_template(table: Table, layout: Layout, c: _Collector, deadline: Deadline) -> int:
+def _read_template(table: Table, layout: Layout, c: _Collector, deadline: Budget) -> int:
     cols = layout.columns
     head = layout.headers
     header_number = table.rows[layout.header_index][0]
@@ -924,8 +812,13 @@ def _read_template(table: Table, layout: Layout, c: _Collector, deadline: Deadli
         if month is not None:
             months[col] = month
     code_col, name_col, unit_col = cols.get("indicator_code"), cols.get("indicator"), cols.get("unit")
+    body = table.rows[layout.header_index + 1 :]
+    # A month column is stated when any of its cells is filled: a template filled in for June says
+    # nothing about January to May. In a stated month, a recognised indicator's empty cell
+    # withdraws its figure.
+    stated = [col for col in layout.month_columns if any(not is_blank(_cells(row, col)) for _n, row in body)]
     count = 0
-    for number, row in table.rows[layout.header_index + 1 :]:
+    for number, row in body:
         label_raw = None
         label_col = name_col
         for candidate in (code_col, name_col):
@@ -933,8 +826,10 @@ def _read_template(table: Table, layout: Layout, c: _Collector, deadline: Deadli
                 label_raw, label_col = table.label(number, candidate), candidate
                 break
         filled = [col for col in layout.month_columns if not is_blank(_cells(row, col))]
-        if not filled and (label_raw is None or c.lookup.resolve(label_raw) is None):
-            continue  # a spacer, a note or a total row without figures
+        if label_raw is None and not filled:
+            continue  # a spacer row
+        if not filled and _note_label(label_raw):
+            continue  # a total or a note written below the figures
         count += 1
         if count % 2000 == 0:
             deadline.check()
@@ -950,7 +845,7 @@ def _read_template(table: Table, layout: Layout, c: _Collector, deadline: Deadli
             continue
         info, label_unit = found
         unit = pick_unit(c.unit(_cells(row, unit_col)) if unit_col is not None else None, label_unit)
-        for col in filled:
+        for col in stated:
             month = months.get(col)
             key = (district, month) if district is not None and month is not None else None
             ref = CellRef(table.sheet, number, col, head.get(col))
@@ -960,7 +855,13 @@ def _read_template(table: Table, layout: Layout, c: _Collector, deadline: Deadli
     return count
 
 
-def _read_activities(table: Table, layout: Layout, c: _Collector, deadline: Deadline) -> int:
+def _note_label(raw: Any) -> bool:
+    """A template row label that holds no indicator on purpose (合计, 填表人：…, 注：…)."""
+    text = header_key(raw)
+    return text.startswith(_TEMPLATE_NOTE_LABELS)
+
+
+def _read_activities(table: Table, layout: Layout, c: _Collector, deadline: Budget) -> int:
     cols = layout.columns
     head = layout.headers
     count = 0
@@ -973,61 +874,22 @@ def _read_activities(table: Table, layout: Layout, c: _Collector, deadline: Dead
         return _cells(row, cols[role]) if role in cols else None
 
     for number, row in table.rows[layout.header_index + 1 :]:
-        if all(is_blank(get(row, r)) for r in ("date", "title", "kind", "participants", "notes")):
+        entry = ActivityEntry(*(get(row, role) for role in ("date", "kind", "title", "participants", "notes")))
+        if entry.blank():
             continue
         count += 1
         if count % 2000 == 0:
             deadline.check()
-        ok = True
         district: str | None = None
+        ok = True
         if "district" in cols:
             district = c.district(table.label(number, cols["district"]), ref(number, "district"))
             ok = district is not None
-        try:
-            date = parse_date(get(row, "date"))
-        except CellError as err:
-            c.error(cell_problem(err.code, err.zh, err.en, ref(number, "date"), get(row, "date")))
-            ok = False
-        title = free_text(get(row, "title"))
-        if not title or len(title) > 200:
-            c.error(
-                cell_problem(
-                    "activity.title",
-                    "活动名称为空或超过 200 字",
-                    "the activity title is empty or longer than 200 characters",
-                    ref(number, "title"),
-                    title or None,
-                )
-            )
-            ok = False
-        kind_raw = get(row, "kind")
-        kind = ActivityKind.other if is_blank(kind_raw) else _KIND_NAMES.get(header_key(kind_raw))
-        if kind is None:
-            c.error(
-                cell_problem(
-                    "activity.kind",
-                    f"活动类别“{shown(text_of(kind_raw))}”无法识别（可填：演练、培训、宣传、其他）",
-                    f"unknown activity kind {shown(kind_raw)!r} (drill, training, publicity, other)",
-                    ref(number, "kind"),
-                    kind_raw,
-                )
-            )
-            ok = False
-        participants: int | None = None
-        try:
-            participants = parse_whole(get(row, "participants"))
-        except CellError as err:
-            c.error(cell_problem(err.code, err.zh, err.en, ref(number, "participants"), get(row, "participants")))
-            ok = False
-        notes = free_text(get(row, "notes")) or None
-        if ok and kind is not None:
-            c.activities.append(
-                (
-                    district,
-                    ActivityData(kind, date, title, participants, notes[:2000] if notes else None),
-                    ref(number, "date"),
-                )
-            )
+        activity, problems = read_activity(entry)
+        for role, err in problems:
+            c.error(cell_problem(err.code, err.zh, err.en, ref(number, role), getattr(entry, role)))
+        if ok and activity is not None:
+            c.activities.append((district, activity, ref(number, "date")))
     return count
 
 
@@ -1044,22 +906,28 @@ def parse_file(
     catalogue: dict[str, IndicatorInfo],
     today: dt.date,
     seconds: float | None = None,
+    memory_bytes: int | None = None,
 ) -> ParsedFile:
     """Every district-month of the file and every problem found in it (nothing is looked up in the
-    database here). Raises ``ParseTimeout`` when reading takes longer than ``seconds``."""
-    deadline = Deadline(PARSE_SECONDS if seconds is None else seconds)
+    database here). A file that takes longer than ``seconds`` or would hold more than
+    ``memory_bytes`` (estimated) is refused as ``file.too_complex``."""
+    budget = Budget(
+        PARSE_SECONDS if seconds is None else seconds, PARSE_MEMORY_BYTES if memory_bytes is None else memory_bytes
+    )
     try:
         fmt = sniff_format(content, file_name)
         result = ParsedFile(format=fmt)
-        tables = read_xlsx(content, deadline) if fmt == SourceFormat.xlsx else [read_csv(content, deadline)]
+        tables = read_xlsx(content, budget) if fmt == SourceFormat.xlsx else [read_csv(content, budget)]
+        _collect(tables, result, catalogue, today, budget)
     except FileRejected as rejected:
         return ParsedFile(format=None, errors=[rejected.problem])
-    _collect(tables, result, catalogue, today, deadline)
+    except (ParseTimeout, OverBudget):
+        return ParsedFile(format=None, errors=[too_complex(budget)])
     return result
 
 
 def _collect(
-    tables: Sequence[Table], result: ParsedFile, catalogue: dict[str, IndicatorInfo], today: dt.date, deadline: Deadline
+    tables: Sequence[Table], result: ParsedFile, catalogue: dict[str, IndicatorInfo], today: dt.date, deadline: Budget
 ) -> None:
     c = _Collector(catalogue, today, result)
     recognised = 0
@@ -1084,6 +952,7 @@ def _collect(
                 )
             )
             continue
+        _unknown_columns(table, layout, c)
         if layout.kind == "activities":
             activity_tables += 1
         else:
@@ -1092,7 +961,7 @@ def _collect(
                 result.shape = layout.kind
         result.rows += _READERS[layout.kind](table, layout, c, deadline)
         if result.rows > MAX_ROWS:
-            result.errors = [_too_many_rows().problem]
+            result.errors = [too_many_rows().problem]
             return
     if not recognised:
         result.notes = [n for n in result.notes if n.code != "sheet.ignored"]
@@ -1118,6 +987,32 @@ def _collect(
         )
         return
     _finish(c, result, activity_tables > 0)
+
+
+def _unknown_columns(table: Table, layout: Layout, c: _Collector) -> None:
+    """Every header this shape neither reads nor knows is an error: a misspelt indicator must not
+    leave its figures unread while the upload reports success."""
+    number = table.rows[layout.header_index][0]
+    for col in layout.unknown:
+        raw = table.label(number, col)
+        zh, en, near = c.lookup.suggestion(raw)
+        if not near:
+            label = header_key(split_label_unit(text_of(raw))[0])
+            roles = close_matches(label, _ALIAS_ROLE, limit=3, cutoff=0.6)
+            zh, en = did_you_mean(roles)
+            near = roles
+        what = {"long": "长表", "wide": "宽表", "template": "模板", "activities": "活动表"}[layout.kind]
+        c.error(
+            cell_problem(
+                "column.unknown",
+                f"无法识别的列“{shown(text_of(raw))}”：{what}中没有这一列，整列数据不会被读取，请改正列名或删除该列{zh}",
+                f"unrecognised column {shown(raw)!r}: the {layout.kind} shape has no such column and would not "
+                f"read it; correct its header or remove the column{en}",
+                CellRef(table.sheet, number, col, text_of(raw)),
+                raw,
+                suggestions=near,
+            )
+        )
 
 
 def _finish(c: _Collector, result: ParsedFile, has_activities: bool) -> None:
@@ -1160,10 +1055,13 @@ def _finish(c: _Collector, result: ParsedFile, has_activities: bool) -> None:
         origin: dict[str, tuple[int | None, str | None]] = {}
         first = c.first_ref[key]
         origin[""] = (first[1], first[3])
+        withdrawn: set[str] = set()
         for code, (value, place) in month_entries.items():
             origin[code] = (place[1], place[3])
             if value is not None:
                 values[code] = value
+            else:
+                withdrawn.add(code)  # a recognised indicator's empty cell: withdraw what was reported
         result.months.append(
             MonthData(
                 district_code=district,
@@ -1171,6 +1069,7 @@ def _finish(c: _Collector, result: ParsedFile, has_activities: bool) -> None:
                 values=values,
                 activities=by_month.get(key, []) if has_activities else None,
                 origin=origin,
+                withdrawn=withdrawn,
             )
         )
 

@@ -37,6 +37,21 @@ class DistrictMonthCounts(BaseModel):
     removed: int
     activities_created: int
     activities_removed: int
+    version: str | None = Field(
+        default=None,
+        description="该区县-月份写入前的版本（试运行给出）；确认上传时经 base_versions 带回 / the district-month's "
+        "version before the write (given by dry runs); send it back in base_versions when confirming",
+    )
+
+
+class CellChangeOut(BaseModel):
+    """One figure the upload changes (a dry run lists them): old → new, null = not reported."""
+
+    district: str
+    month: str = Field(examples=["2021-03"])
+    indicator: str
+    old: float | None
+    new: float | None
 
 
 class UploadResult(BaseModel):
@@ -57,6 +72,12 @@ class UploadResult(BaseModel):
     activities_removed: int
     warnings: list[UploadProblem]
     district_months: list[DistrictMonthCounts]
+    changes: list[CellChangeOut] | None = Field(
+        default=None,
+        description="试运行：每个将被修改、新增或撤回的数值（旧 → 新），最多 5000 项 / dry run: every figure that "
+        "would be created, changed or withdrawn (old → new), at most 5,000",
+    )
+    changes_truncated: bool | None = None
 
 
 class SubmissionRead(BaseModel):
@@ -84,47 +105,3 @@ class SubmissionPage(BaseModel):
     total: int
     limit: int
     offset: int
-
-
-# The RFC 9457 body every error answers with (app/core/errors.py), written out as a schema so that
-# the OpenAPI document states it (and schemathesis checks it) under application/problem+json.
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "title": "ProblemDetails",
-    "type": "object",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "detail_en": {"type": "string"},
-        "instance": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["code", "message_zh", "message_en"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message_zh": {"type": "string"},
-                    "message_en": {"type": "string"},
-                    "row": {"type": "integer"},
-                    "column": {"type": "string"},
-                    "sheet": {"type": "string"},
-                    "cell": {"type": "string"},
-                },
-            },
-        },
-        "error_count": {"type": "integer"},
-        "errors_truncated": {"type": "boolean"},
-        "submission_id": {"type": ["integer", "null"]},
-    },
-}
-
-
-def problem_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` entries whose body is a problem document."""
-    return {
-        status: {"description": text, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}
-        for status, text in descriptions.items()
-    }

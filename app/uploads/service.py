@@ -1,5 +1,5 @@
 """File uploads end to end: read the file, check districts and scope, write through
-``app.values.service.write_months`` (one transaction), log the attempt, answer retries once.
+``app.values.write.write_months`` (one transaction), log the attempt, answer retries once.
 
 The answer (status code and body) is built here and kept whole in ``Submission.summary``, so that a
 retry with the same ``Idempotency-Key`` gets exactly the first answer, and the log shows what the
@@ -10,34 +10,51 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
 from app.auth.scope import Principal
-from app.core.errors import Forbidden, NotFound, Problem, ServiceUnavailable, ValidationFailed
+from app.core import periods
+from app.core.errors import AppError, Forbidden, Problem, ServiceUnavailable, StoredProblem, ValidationFailed
 from app.core.gc import paused_gc
+from app.core.logging import log_event
+from app.core.periods import month_label
 from app.districts import service as districts
 from app.districts.models import District, DistrictLevel
 from app.indicators import service as indicators
 from app.submissions.models import SourceFormat, Submission, SubmissionStatus
-from app.uploads.parser import MAX_PROBLEMS, ParsedFile, ParseTimeout, cell_problem, locate, parse_file
-from app.uploads.schemas import SubmissionDetail, SubmissionRead, UploadProblem
-from app.values import service as values
-from app.values.models import ValueHistory
+from app.uploads.parser import MAX_PROBLEMS, ParsedFile, cell_problem, locate, parse_file
+from app.uploads.schemas import UploadProblem
+from app.values import rules, store, write
 
 IDEMPOTENCY_LOCK_SPACE = 0x4944  # "ID"
 # How long an upload waits for another upload of the same districts before answering 503.
 LOCK_TIMEOUT = "30s"
 STATEMENT_TIMEOUT = "300s"
 RETRY_AFTER = "5"
+# A dry run lists the figures it would change, up to this many (the counts are always complete).
+MAX_CHANGES = 5_000
+MAX_SUGGESTED = 20
 COUNTS = ("created", "updated", "unchanged", "removed", "activities_created", "activities_removed")
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """How long reading one file may take and how much it may hold (settings UPLOAD_PARSE_*)."""
+
+    seconds: float
+    memory_bytes: int
+
+
+UPLOAD_LOG = logging.getLogger("yingji.uploads")
 
 
 @dataclass
@@ -47,7 +64,44 @@ class Answer:
     status_code: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
-    media_type: str = "application/json"
+
+
+def parse_base_versions(text: str) -> dict[tuple[str, dt.date], str]:
+    """The ``base_versions`` form field: a JSON object "district/YYYY-MM" → version (a dry run's
+    district_months[].version), or a 422 problem."""
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raw = None
+    out: dict[tuple[str, dt.date], str] = {}
+    bad: list[str] = []
+    if isinstance(raw, dict):
+        for key, version in raw.items():
+            code, _sep, month = str(key).partition("/")
+            try:
+                first = periods.parse_month_path(month)
+            except ValidationFailed:
+                bad.append(str(key)[:40])
+                continue
+            if not code or not isinstance(version, str):
+                bad.append(str(key)[:40])
+                continue
+            out[(code, first)] = version
+    if not isinstance(raw, dict) or bad:
+        raise ValidationFailed(
+            'base_versions 应为 JSON 对象：{"区划代码/YYYY-MM": "试运行给出的 version"}',
+            'base_versions must be a JSON object {"district/YYYY-MM": "the version a dry run answered"}',
+            errors=[
+                Problem(
+                    "base_versions.format",
+                    "base_versions 格式不对",
+                    "base_versions is malformed",
+                    column="base_versions",
+                    value=", ".join(bad) or None,
+                )
+            ],
+        )
+    return out
 
 
 def fingerprint(content: bytes, *, dry_run: bool) -> str:
@@ -76,7 +130,7 @@ def _lock_idempotency_key(session: Session, principal: Principal, key: str) -> N
         lock = zlib.crc32(f"{principal.user_id}|{key}".encode()) & 0x7FFFFFFF
         session.execute(select(func.pg_advisory_xact_lock(IDEMPOTENCY_LOCK_SPACE, lock)))
     elif dialect == "sqlite":
-        values.lock_district_months(session, [])  # SQLite's single writer lock
+        store.lock_district_months(session, [])  # SQLite's single writer lock
 
 
 def _replay(session: Session, principal: Principal, key: str, print_: str) -> Answer | None:
@@ -103,13 +157,10 @@ def _replay(session: Session, principal: Principal, key: str, print_: str) -> An
             ],
             submission_id=sub.id,
         )
-    media = "application/problem+json" if sub.summary.get("status_code", 200) >= 400 else "application/json"
-    return Answer(
-        int(sub.summary.get("status_code", 201)),
-        sub.summary["response"],
-        {"Idempotent-Replayed": "true"},
-        media,
-    )
+    status = int(sub.summary.get("status_code", 201))
+    if status >= 400:
+        raise StoredProblem(status, sub.summary["response"], headers={"Idempotent-Replayed": "true"})
+    return Answer(status, sub.summary["response"], {"Idempotent-Replayed": "true"})
 
 
 def _district_problems(session: Session, parsed: ParsedFile) -> tuple[set[str], list[Problem], dict[str, District]]:
@@ -121,11 +172,15 @@ def _district_problems(session: Session, parsed: ParsedFile) -> tuple[set[str], 
             known[row.code] = row
     good: set[str] = set()
     problems: list[Problem] = []
+    suggested = 0
     for code in codes:
         d = known.get(code)
         refs = parsed.district_refs[code]
         if d is None:
-            zh, en, labels = districts.suggestion_text(session, code)
+            # "Did you mean" for the first few unknown codes: each costs queries, and a file of
+            # thousands of made-up codes is not helped by thousands of suggestions.
+            suggested += 1
+            zh, en, labels = districts.suggestion_text(session, code) if suggested <= MAX_SUGGESTED else ("", "", [])
             problems += [
                 cell_problem(
                     "district.unknown",
@@ -201,24 +256,43 @@ def upload_file(
     idempotency_key: str | None = None,
     today: dt.date | None = None,
     instance: str | None = None,
+    base_versions: Mapping[tuple[str, dt.date], str] | None = None,
+    limits: ParseLimits | None = None,
 ) -> Answer:
     """Replace the district-months of a CSV or XLSX file, or answer every problem in it.
 
     Raises Forbidden (read-only user, districts outside the scope), ValidationFailed (an
     Idempotency-Key reused for another file) and ServiceUnavailable (locks or parsing took too long).
     """
-    # A big file makes hundreds of thousands of rows and tuples: see app.core.gc.
-    with paused_gc():
-        return _upload_file(
-            session,
-            principal=principal,
-            content=content,
-            file_name=file_name,
-            dry_run=dry_run,
-            idempotency_key=idempotency_key,
-            today=today,
-            instance=instance,
-        )
+    try:
+        # A big file makes hundreds of thousands of rows and tuples: see app.core.gc.
+        with paused_gc():
+            return _upload_file(
+                session,
+                principal=principal,
+                content=content,
+                file_name=file_name,
+                dry_run=dry_run,
+                idempotency_key=idempotency_key,
+                today=today,
+                instance=instance,
+                base_versions=base_versions,
+                limits=limits,
+            )
+    except AppError as exc:
+        # Refused before an answer was built (scope, read-only, busy, a reused key): logged too.
+        if not isinstance(exc, _RejectedFile):
+            _log_upload(principal, file_name=file_name, dry_run=dry_run, status=exc.status, problem=exc.type_slug)
+        raise
+
+
+class _RejectedFile(ValidationFailed):
+    """A file with problems: answered like any ValidationFailed, its log line already written."""
+
+
+def _log_upload(principal: Principal, *, file_name: str | None, dry_run: bool, status: int, **fields: Any) -> None:
+    """The one log line of an upload (app.core.logging), whatever its outcome."""
+    log_event(UPLOAD_LOG, "upload", user=principal.name, file_name=file_name, dry_run=dry_run, status=status, **fields)
 
 
 def _upload_file(
@@ -231,10 +305,12 @@ def _upload_file(
     idempotency_key: str | None,
     today: dt.date | None,
     instance: str | None,
+    base_versions: Mapping[tuple[str, dt.date], str] | None,
+    limits: ParseLimits | None,
 ) -> Answer:
     if not principal.can_write:
         principal.require_write("")  # raises the read-only message
-    today = today or dt.date.today()
+    today = today or periods.today()
     key = idempotency_key if idempotency_key and not dry_run and principal.user_id is not None else None
     print_ = fingerprint(content, dry_run=dry_run)
     try:
@@ -243,16 +319,24 @@ def _upload_file(
             _lock_idempotency_key(session, principal, key)
             replayed = _replay(session, principal, key, print_)
             if replayed is not None:
+                _log_upload(
+                    principal,
+                    file_name=file_name,
+                    dry_run=dry_run,
+                    status=replayed.status_code,
+                    replayed=True,
+                    submission_id=replayed.body.get("submission_id"),
+                )
                 return replayed
         catalogue = indicators.get_all(session)
-        try:
-            parsed = parse_file(content, file_name=file_name, catalogue=catalogue, today=today)
-        except ParseTimeout:
-            raise ServiceUnavailable(
-                "文件处理超时，请拆分成较小的文件后重试",
-                "Reading the file took too long; split it into smaller files",
-                headers={"Retry-After": RETRY_AFTER},
-            ) from None
+        parsed = parse_file(
+            content,
+            file_name=file_name,
+            catalogue=catalogue,
+            today=today,
+            seconds=limits.seconds if limits else None,
+            memory_bytes=limits.memory_bytes if limits else None,
+        )
         good, district_errors, known = _district_problems(session, parsed)
         _check_scope(principal, parsed, {c: d for c, d in known.items() if c in good})
         months = [m for m in parsed.months if m.district_code in good]
@@ -262,13 +346,13 @@ def _upload_file(
         if others:
             district_errors += [
                 e
-                for e in values.validate_months(
+                for e in rules.validate_months(
                     session, months=others, catalogue=catalogue, today=today, incomplete=parsed.damaged
                 )
                 if not e.code.startswith("district.")
             ]
         fmt = parsed.format or (SourceFormat.xlsx if (file_name or "").lower().endswith(".xlsx") else SourceFormat.csv)
-        outcome = values.write_months(
+        outcome = write.write_months(
             session,
             principal=principal,
             months=months,
@@ -279,13 +363,14 @@ def _upload_file(
             today=today,
             extra_errors=parsed.errors + district_errors,
             incomplete=parsed.damaged,
+            base_versions=base_versions,
         )
     except OperationalError as exc:
         # A lock or statement timeout (PostgreSQL), or SQLite's busy timeout: answer, do not hang.
         raise _busy(type(exc.orig).__name__ if exc.orig is not None else "timeout") from exc
     if outcome.errors:
         errors = sorted(locate(parsed, outcome.errors), key=_sort_key)
-        err = ValidationFailed(
+        err = _RejectedFile(
             f"文件有 {len(errors)} 处错误，未保存任何数据" + ("（试运行）" if dry_run else ""),
             f"{len(errors)} problem(s) found in the file; nothing was stored" + (" (dry run)" if dry_run else ""),
             errors=errors[:MAX_PROBLEMS],
@@ -294,8 +379,25 @@ def _upload_file(
             submission_id=outcome.submission_id,
             dry_run=dry_run,
             file_name=file_name,
+            commit=True,  # the rejected attempt stays on record (no figure is stored)
         )
-        answer = Answer(err.status, err.body(instance), media_type="application/problem+json")
+        _record_answer(session, outcome.submission_id, err.status, err.body(instance), print_)
+        _log_upload(
+            principal,
+            file_name=file_name,
+            dry_run=dry_run,
+            status=err.status,
+            submission_id=outcome.submission_id,
+            format=fmt.value,
+            shape=parsed.shape,
+            rows=parsed.rows,
+            created=0,
+            updated=0,
+            removed=0,
+            errors=len(errors),
+            warnings=0,
+        )
+        raise err
     else:
         warnings = locate(parsed, list(parsed.notes) + outcome.warnings)
         # Built as plain JSON (the shape of UploadResult, which the schema tests hold it to): a big
@@ -313,99 +415,59 @@ def _upload_file(
             **{name: outcome.total(name) for name in COUNTS},
             "warnings": [UploadProblem.model_validate(w).model_dump(mode="json") for w in _problem_dicts(warnings)],
             "district_months": [
-                {"district": m.district, "month": values.month_label(m.month), **{n: getattr(m, n) for n in COUNTS}}
+                {
+                    "district": m.district,
+                    "month": month_label(m.month),
+                    **{n: getattr(m, n) for n in COUNTS},
+                    "version": outcome.versions_before.get((m.district, m.month)),
+                }
                 for m in outcome.months
             ],
         }
+        if dry_run:
+            body["changes"] = [
+                {
+                    "district": c.district,
+                    "month": month_label(c.month),
+                    "indicator": c.indicator,
+                    "old": c.old,
+                    "new": c.new,
+                }
+                for c in outcome.changes[:MAX_CHANGES]
+            ]
+            body["changes_truncated"] = len(outcome.changes) > MAX_CHANGES
+        else:
+            body["changes"] = body["changes_truncated"] = None
         answer = Answer(200 if dry_run else 201, body)
         if outcome.submission_id is not None:
             answer.headers["Location"] = f"/api/v1/uploads/{outcome.submission_id}"
-    if outcome.submission_id is not None:
-        sub = session.get(Submission, outcome.submission_id)
-        assert sub is not None
-        sub.summary = {
-            **(sub.summary or {}),
-            "status_code": answer.status_code,
-            "fingerprint": print_,
-            "response": answer.body,
-        }
-        if outcome.errors:
-            sub.summary["errors"] = answer.body.get("errors", [])
-        else:
-            sub.warning_count = len(answer.body["warnings"])
-            sub.summary["warnings"] = answer.body["warnings"]
+        _record_answer(session, outcome.submission_id, answer.status_code, body, print_)
+        _log_upload(
+            principal,
+            file_name=file_name,
+            dry_run=dry_run,
+            status=answer.status_code,
+            submission_id=outcome.submission_id,
+            format=fmt.value,
+            shape=parsed.shape,
+            rows=parsed.rows,
+            **{name: outcome.total(name) for name in ("created", "updated", "removed")},
+            errors=0,
+            warnings=len(body["warnings"]),
+        )
     return answer
 
 
-# ----------------------------------------------------------------------------- the log
-
-
-def _visible(principal: Principal) -> Any:
-    """Admins see every submission; others their own, and those that changed figures in their scope."""
-    if principal.is_admin or principal.scope.is_country:
-        return None
-    touched = exists(
-        select(ValueHistory.id).where(
-            ValueHistory.submission_id == Submission.id,
-            principal.scope.sql_filter(ValueHistory.__table__.c.district_code),
-        )
-    )
-    mine = Submission.user_id == principal.user_id if principal.user_id is not None else None
-    return touched if mine is None else (mine | touched)
-
-
-def _read(sub: Submission, user: str | None) -> dict[str, Any]:
-    return {
-        "id": sub.id,
-        "created_at": sub.created_at,
-        "user": user,
-        "source_format": sub.source_format,
-        "status": sub.status,
-        "file_name": sub.file_name,
-        "rows": sub.rows,
-        "created": sub.created,
-        "updated": sub.updated,
-        "unchanged": sub.unchanged,
-        "removed": sub.removed,
-        "error_count": sub.error_count,
-        "warning_count": sub.warning_count,
-    }
-
-
-def get_all(
-    session: Session, *, principal: Principal, limit: int, offset: int, status: SubmissionStatus | None = None
-) -> tuple[list[SubmissionRead], int]:
-    """The submissions log, newest first, and how many entries there are in all."""
-    where = []
-    visible = _visible(principal)
-    if visible is not None:
-        where.append(visible)
-    if status is not None:
-        where.append(Submission.status == status)
-    total = session.scalar(select(func.count()).select_from(Submission).where(*where)) or 0
-    rows = session.execute(
-        select(Submission, User.name)
-        .outerjoin(User, User.id == Submission.user_id)
-        .where(*where)
-        .order_by(Submission.created_at.desc(), Submission.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [SubmissionRead.model_validate(_read(sub, name)) for sub, name in rows], total
-
-
-def get_or_raise(session: Session, *, principal: Principal, submission_id: int) -> SubmissionDetail:
-    where = [Submission.id == submission_id]
-    visible = _visible(principal)
-    row = session.execute(
-        select(Submission, User.name).outerjoin(User, User.id == Submission.user_id).where(*where)
-    ).first()
-    if row is None:
-        raise NotFound(f"提交记录 {submission_id} 不存在", f"No submission {submission_id}")
-    if visible is not None and session.scalar(select(Submission.id).where(*where, visible)) is None:
-        raise Forbidden(
-            f"无权查看提交记录 {submission_id}（不是本人提交，也未涉及账号范围内的区县）",
-            f"Submission {submission_id} is neither yours nor about districts in your scope",
-        )
-    sub, name = row
-    return SubmissionDetail.model_validate({**_read(sub, name), "summary": sub.summary})
+def _record_answer(session: Session, submission_id: int | None, status: int, body: dict[str, Any], print_: str) -> None:
+    """Keep the answer with the submission: the log shows it, and a retry with the same
+    Idempotency-Key gets it again."""
+    if submission_id is None:
+        return
+    sub = session.get(Submission, submission_id)
+    assert sub is not None
+    sub.summary = {**(sub.summary or {}), "status_code": status, "fingerprint": print_, "response": body}
+    if status >= 400:
+        sub.summary["errors"] = body.get("errors", [])
+    else:
+        sub.warning_count = len(body["warnings"])
+        sub.summary["warnings"] = body["warnings"]

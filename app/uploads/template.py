@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.core.spreadsheets import text_cell
 from app.districts.models import District
 from app.indicators.service import IndicatorInfo
 
@@ -77,7 +78,7 @@ def _data_sheet(
     for col, text in ((1, "区划代码"), (3, "区划名称"), (7, "年度")):
         ws.cell(2, col, text).font = _BOLD
     ws.cell(2, 2, district.code).number_format = "@"
-    ws.cell(2, 4, district.name)
+    text_cell(ws, 2, 4, district.name)
     ws.merge_cells(start_row=2, start_column=4, end_row=2, end_column=6)
     ws.cell(2, 8, year)
     ws.cell(2, 10, "空白=未报送，0=数量为零；详见“说明”").font = _GREY
@@ -155,9 +156,9 @@ def _activity_sheet(ws: Worksheet, activities: list[dict[str, object]]) -> None:
     for i, a in enumerate(activities, start=2):
         ws.cell(i, 1, a["date"])
         ws.cell(i, 2, kinds.get(str(a["kind"]), "其他"))
-        ws.cell(i, 3, a["title"])
+        text_cell(ws, i, 3, a["title"])  # typed text: a title starting with "=" is no formula
         ws.cell(i, 4, a.get("participants"))
-        ws.cell(i, 5, a.get("notes"))
+        text_cell(ws, i, 5, a.get("notes"))
     last = ACTIVITY_ROWS + 1
     date = DataValidation(
         type="date",

@@ -3,98 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+import re
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from app.auth.deps import CurrentPrincipal
+from app.core.config import Settings
 from app.core.deps import SessionDep
-from app.core.errors import PayloadTooLarge, ServiceUnavailable, ValidationFailed
+from app.core.errors import ValidationFailed
+from app.core.limits import file_too_large
+from app.core.openapi import problem_responses
 from app.districts import service as districts
 from app.indicators import service as indicators
 from app.submissions.models import SubmissionStatus
-from app.uploads import service
-from app.uploads.parser import MAX_BYTES
-from app.uploads.schemas import SubmissionDetail, SubmissionPage, UploadResult, problem_responses
+from app.uploads import log, service
+from app.uploads.schemas import SubmissionDetail, SubmissionPage, UploadResult
 from app.uploads.template import XLSX_MEDIA_TYPE, build_template, prefill_values, template_file_name
-from app.values.models import Activity, MonthlyValue
+from app.values import read
 
-# Multipart framing around a 10 MB file is a few hundred bytes; anything much larger is refused
-# before it is read.
-MAX_REQUEST_BYTES = MAX_BYTES + 64 * 1024
-
-
-def _too_large() -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请拆分后上传",
-        f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it",
-        limit_bytes=MAX_BYTES,
-    )
+# The request as a whole is bounded before it is read (app.core.limits.RequestLimits, MAX_UPLOAD_BYTES).
+router = APIRouter(tags=["uploads"])
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class LimitedBodyRoute(APIRoute):
-    """Refuses request bodies over MAX_REQUEST_BYTES with 413 before parsing them: by Content-Length
-    when given, otherwise by counting the bytes as they arrive (chunked uploads)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def limited(request: Request) -> Response:
-            length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > MAX_REQUEST_BYTES:
-                raise _too_large()
-            if request.method not in ("POST", "PUT"):
-                return await handler(request)
-            receive = request.receive
-            received = 0
-
-            async def counting_receive() -> Any:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > MAX_REQUEST_BYTES:
-                        raise _too_large()
-                return message
-
-            try:
-                return await handler(Request(request.scope, counting_receive))
-            except Exception:
-                # FastAPI turns any error while reading a form into "400 error parsing the body".
-                if received > MAX_REQUEST_BYTES:
-                    raise _too_large() from None
-                raise
-
-        return limited
-
-
-router = APIRouter(tags=["uploads"], route_class=LimitedBodyRoute)
-
-
-def commit_before_answering(session: Session) -> None:
-    """Commit the upload here rather than in the session dependency, so that a commit that fails
-    on a lock or statement timeout answers 503 with Retry-After (a client told 201 must find its
-    figures stored, and a retry its Idempotency-Key). When the session sits inside a transaction
-    begun by someone else (the tests join one and roll it back), that owner commits.
-    """
-    try:
-        if session.connection().in_nested_transaction():
-            session.flush()
-        else:
-            session.commit()
-    except OperationalError as exc:
-        raise ServiceUnavailable(
-            "数据库暂时无法保存，未保存任何数据，请稍后重试",
-            "The database could not commit; nothing was stored; retry shortly",
-            headers={"Retry-After": service.RETRY_AFTER},
-        ) from exc
+def _file_name(name: str | None) -> str | None:
+    """The uploaded file's name as logged: its last 255 characters, without control characters
+    (PostgreSQL stores no NUL), and without lone surrogates."""
+    if not name:
+        return None
+    clean = _CONTROL.sub("", name).encode("utf-8", "replace").decode("utf-8")
+    return clean[-255:] or None
 
 
 @router.get(
@@ -132,21 +73,8 @@ def get_template(
     filled: dict[tuple[str, int], float] = {}
     acts: list[dict[str, object]] = []
     if prefill:
-        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        rows = session.execute(
-            select(MonthlyValue.indicator_code, MonthlyValue.month, MonthlyValue.value).where(
-                MonthlyValue.district_code == d.code, MonthlyValue.month.between(first, last)
-            )
-        ).all()
-        filled = prefill_values([(i, m, float(v)) for i, m, v in rows])
-        acts = [
-            {"date": a.date, "kind": a.kind.value, "title": a.title, "participants": a.participants, "notes": a.notes}
-            for a in session.scalars(
-                select(Activity)
-                .where(Activity.district_code == d.code, Activity.date.between(first, last))
-                .order_by(Activity.date, Activity.id)
-            )
-        ]
+        values, acts = read.get_year(session, principal=principal, district_code=d.code, year=year)
+        filled = prefill_values(values)
     content = build_template(district=d, year=year, catalogue=catalogue, values=filled, activities=acts)
     name = template_file_name(d, year)
     zh_name = quote(f"{d.name}{year}年执法统计填报模板.xlsx")
@@ -191,24 +119,33 @@ def post_upload(
         str | None,
         Header(alias="Idempotency-Key", max_length=255, description="重试时用同一个键 / the same key on retries"),
     ] = None,
+    base_versions: Annotated[
+        str | None,
+        Form(
+            max_length=2_000_000,
+            description='试运行答复中各区县-月份的 version，JSON 对象 {"120102/2021-03": "…"}；给出时，'
+            "若其中任一月份在试运行后被修改，整份文件不保存并答 409 / the versions a dry run answered, as a JSON "
+            'object {"120102/2021-03": "…"}; when given, the whole file is refused with 409 if any of those months '
+            "changed since",
+        ),
+    ] = None,
 ) -> Response:
-    content = file.file.read(MAX_BYTES + 1)
-    if len(content) > MAX_BYTES:
-        raise _too_large()
+    settings: Settings = request.app.state.settings
+    content = file.file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise file_too_large(settings.max_upload_bytes)
     answer = service.upload_file(
         session,
         principal=principal,
         content=content,
-        file_name=file.filename[-255:] if file.filename else None,
+        file_name=_file_name(file.filename),
         dry_run=dry_run or bool(dry_run_form),
         idempotency_key=idempotency_key,
         instance=request.url.path,
+        base_versions=service.parse_base_versions(base_versions) if base_versions is not None else None,
+        limits=service.ParseLimits(settings.upload_parse_seconds, settings.upload_parse_memory_mb * 1024 * 1024),
     )
-    # A 422 is returned, not raised, so that the rejected attempt is logged too (no figure stored).
-    commit_before_answering(session)
-    return JSONResponse(
-        answer.body, status_code=answer.status_code, headers=answer.headers, media_type=answer.media_type
-    )
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=answer.headers)
 
 
 @router.get(
@@ -227,7 +164,7 @@ def list_uploads(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> SubmissionPage:
-    items, total = service.get_all(session, principal=principal, limit=limit, offset=offset, status=status)
+    items, total = log.get_all(session, principal=principal, limit=limit, offset=offset, status=status)
     return SubmissionPage(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -248,4 +185,4 @@ def get_upload(
     session: SessionDep,
     submission_id: Annotated[int, Path(alias="id", ge=1, le=2**31 - 1)],
 ) -> SubmissionDetail:
-    return service.get_or_raise(session, principal=principal, submission_id=submission_id)
+    return log.get_or_raise(session, principal=principal, submission_id=submission_id)

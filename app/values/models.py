@@ -100,11 +100,21 @@ class Activity(Base):
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
 
 
+class ReviewStatus(enum.StrEnum):
+    """Where a district-month stands in review (审核). ``missing`` is no row: nothing was sent."""
+
+    missing = "missing"
+    submitted = "submitted"  # sent; any write sets it again
+    returned = "returned"  # sent back by the reviewer with a reason (退回)
+    approved = "approved"  # approved and locked (审核通过); unlocked only by a reviewer
+
+
 class MonthReport(Base):
-    """That a district reported a month (报送), and when it first and last did.
+    """That a district reported a month (报送), when it first and last did, and its review.
 
     Completeness (submitted / late / missing) reads this table: a month is late when first
-    submitted after the 10th of the following month.
+    submitted after the 10th of the following month. Review status, reason and who set them live
+    here too (app.reviews); every change of them is also a ``ReviewEvent``.
     """
 
     __tablename__ = "month_reports"
@@ -120,6 +130,16 @@ class MonthReport(Base):
     last_submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
     source: Mapped[DataSource] = mapped_column(_source_enum, default=DataSource.upload)
+    status: Mapped[ReviewStatus] = mapped_column(
+        Enum(ReviewStatus, name="review_status", native_enum=False, length=16),
+        default=ReviewStatus.submitted,
+        server_default=ReviewStatus.submitted.value,
+    )
+    # The reason of the last return (kept after a correction is sent: it says what was corrected).
+    status_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    status_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
 
 
 # The twelve month columns of ``YearlyValue``, January first.

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Response
+from sqlalchemy.orm import Session
 
 from app.auth.deps import CurrentPrincipal
+from app.auth.scope import Principal
 from app.core.deps import SessionDep
-from app.core.errors import Problem, ValidationFailed, problem_response
+from app.core.errors import Problem, ValidationFailed
+from app.core.openapi import problem_responses
+from app.core.periods import month_label, parse_month_path
 from app.districts import service as districts
 from app.indicators import service as indicators
 from app.submissions.models import SourceFormat
-from app.uploads.schemas import problem_responses
-from app.values import service
-from app.values.schemas import MonthIn, MonthOut, MonthWriteResult
-from app.values.service import ActivityData, MonthData
+from app.values import read, write
+from app.values.body import month_from_body
+from app.values.schemas import MonthIn, MonthOut, MonthPatch, MonthWriteResult, ProblemItem
+from app.values.shapes import MonthData, WriteOutcome
+from app.values.versions import current_versions, etag
 
 router = APIRouter(tags=["monthly data"])
 PATH = "/districts/{code}/months/{month}"
@@ -63,46 +68,14 @@ def _read_only_problems(body: MonthIn, code: str, month: str) -> list[Problem]:
     return out
 
 
-@router.put(
-    PATH,
-    summary="报送（替换）某区县某月数据 / Replace one district-month",
-    description="替换该区县该月的全部数据：未列出的指标视为“未报送”，活动整体替换。同一内容重复提交不产生变化。"
-    "\n\nReplaces the district-month: indicators left out become not reported; activities are replaced. "
-    "Sending the same body twice changes nothing the second time.",
-    response_model=MonthWriteResult,
-    responses=PROBLEMS,
-)
-def put_month(
-    code: str, month: str, body: MonthIn, principal: CurrentPrincipal, session: SessionDep, request: Request
-) -> MonthWriteResult | JSONResponse:
-    first = service.parse_month_path(month)
-    districts.get_or_raise(session, code=code)
-    data = MonthData(
-        district_code=code,
-        month=first,
-        values=dict(body.values),
-        activities=[ActivityData(a.kind, a.date, a.title, a.participants, a.notes) for a in body.activities],
-    )
-    outcome = service.write_months(
-        session,
-        principal=principal,
-        months=[data],
-        source_format=SourceFormat.json,
-        extra_errors=_read_only_problems(body, code, service.month_label(first)),
-    )
-    if outcome.errors:
-        # Returned, not raised: the rejected attempt is logged (committed), no figure is stored.
-        err = ValidationFailed(
-            f"数据有 {len(outcome.errors)} 处错误，未保存任何数据",
-            f"{len(outcome.errors)} problem(s) found; nothing was stored",
-            errors=outcome.errors,
-            submission_id=outcome.submission_id,
-        )
-        return problem_response(err, request)
+def _result(code: str, first: dt.date, outcome: WriteOutcome, response: Response) -> MonthWriteResult:
     counts = outcome.months[0]
+    version = outcome.versions_after.get((code, first))
+    if version is not None:
+        response.headers["ETag"] = etag(version)
     return MonthWriteResult(
         district=code,
-        month=service.month_label(first),
+        month=month_label(first),
         created=counts.created,
         updated=counts.updated,
         unchanged=counts.unchanged,
@@ -110,23 +83,130 @@ def put_month(
         activities_created=counts.activities_created,
         activities_removed=counts.activities_removed,
         submission_id=outcome.submission_id,
-        warnings=[w.as_dict() for w in outcome.warnings],  # type: ignore[misc]
+        warnings=[ProblemItem.model_validate(w.as_dict()) for w in outcome.warnings],
     )
+
+
+def _write(
+    session: Session,
+    principal: Principal,
+    code: str,
+    first: dt.date,
+    data: MonthData,
+    problems: list[Problem],
+    if_match: str | None,
+) -> WriteOutcome:
+    outcome = write.write_months(
+        session,
+        principal=principal,
+        months=[data],
+        source_format=SourceFormat.json,
+        extra_errors=problems,
+        incomplete={(code, first)} if problems else (),
+        versions=True,
+        if_match=if_match,
+    )
+    if outcome.errors:
+        # The rejected attempt is logged (committed), no figure is stored.
+        raise ValidationFailed(
+            f"数据有 {len(outcome.errors)} 处错误，未保存任何数据",
+            f"{len(outcome.errors)} problem(s) found; nothing was stored",
+            errors=outcome.errors,
+            submission_id=outcome.submission_id,
+            commit=True,
+        )
+    return outcome
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=1024,
+        description="GET 返回的 ETag：自读取后该月被他人修改则答 412 / the ETag GET answered: 412 if the month changed "
+        "since",
+    ),
+]
+
+
+@router.put(
+    PATH,
+    summary="报送（替换）某区县某月数据 / Replace one district-month",
+    description="替换该区县该月的全部数据：未列出的指标视为“未报送”，活动整体替换。同一内容重复提交不产生变化。"
+    "数值可为数字或“2,000”“3.5万”这样的文字；所有问题一次列出。带 If-Match 时，该月自读取后被修改则答 412。"
+    "只改部分指标请用 PATCH。"
+    "\n\nReplaces the district-month: indicators left out become not reported; activities are replaced. "
+    "Sending the same body twice changes nothing the second time. Values may be numbers or text like "
+    '"2,000" or "3.5万"; every problem is listed at once. With If-Match, 412 when the month changed '
+    "since it was read. To change some indicators only, use PATCH.",
+    response_model=MonthWriteResult,
+    responses=PROBLEMS,
+)
+def put_month(
+    code: str,
+    month: str,
+    body: MonthIn,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MonthWriteResult:
+    first = parse_month_path(month)
+    districts.get_or_raise(session, code=code)
+    catalogue = indicators.get_all(session)
+    data, problems = month_from_body(
+        body.values, body.activities, district=code, month=first, catalogue=catalogue, replace=True
+    )
+    problems = _read_only_problems(body, code, month_label(first)) + problems
+    outcome = _write(session, principal, code, first, data, problems, if_match)
+    return _result(code, first, outcome, response)
+
+
+@router.patch(
+    PATH,
+    summary="修改某区县某月的部分指标 / Change some indicators of one district-month",
+    description="只改请求中列出的指标：数值为新值，null 撤回该指标；未列出的指标不变。给出 activities 时整体替换"
+    "该月活动，省略则不变。带 If-Match 时，该月自读取后被修改则答 412。"
+    "\n\nChanges only the indicators the body names: a number sets one, null withdraws one; the others stay as "
+    "they are. activities, when given, replace the month's activities; left out, they stay. With If-Match, "
+    "412 when the month changed since it was read.",
+    response_model=MonthWriteResult,
+    responses=PROBLEMS,
+)
+def patch_month(
+    code: str,
+    month: str,
+    body: MonthPatch,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MonthWriteResult:
+    first = parse_month_path(month)
+    districts.get_or_raise(session, code=code)
+    catalogue = indicators.get_all(session)
+    data, problems = month_from_body(
+        body.values, body.activities, district=code, month=first, catalogue=catalogue, replace=False
+    )
+    outcome = _write(session, principal, code, first, data, problems, if_match)
+    return _result(code, first, outcome, response)
 
 
 @router.get(
     PATH,
     summary="查看某区县某月数据 / Read one district-month",
-    description="返回与报送（PUT）相同的结构，可原样提交回去；整数型指标的数值为整数。"
+    description="返回与报送（PUT）相同的结构，可原样提交回去；整数型指标的数值为整数。ETag 标识该月当前版本，"
+    "修改时以 If-Match 带回。"
     "\n\nAnswers the shape the PUT takes, so that it can be sent back unchanged; figures of whole-number "
-    "indicators are integers.",
+    "indicators are integers. The ETag names the month's version: send it back as If-Match when changing it.",
     response_model=MonthOut,
     responses=READ_PROBLEMS,
 )
-def get_month(code: str, month: str, principal: CurrentPrincipal, session: SessionDep) -> MonthOut:
-    first = service.parse_month_path(month)
-    found = service.get_month(session, principal=principal, district_code=code, month=first)
+def get_month(code: str, month: str, principal: CurrentPrincipal, session: SessionDep, response: Response) -> MonthOut:
+    first = parse_month_path(month)
+    found = read.get_month(session, principal=principal, district_code=code, month=first)
     catalogue = indicators.get_all(session)
+    response.headers["ETag"] = etag(current_versions(session, [(code, first)])[(code, first)])
     # Counts as integers (17, not 17.0), amounts as numbers, the same on every database (SQLite
     # hands back whole amounts as ints, PostgreSQL as floats).
     found["values"] = {

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app.values.models import MONTH_COLUMNS, MonthlyValue, YearlyValue
 
 MV = MonthlyValue.__table__.c
-YV: Table = YearlyValue.__table__  # type: ignore[assignment]
+YV: Table = YearlyValue.__table__
 CHUNK = 500
 SUMMARY_COLUMNS = ("district_code", "year", "indicator_code", "total", "months_reported", *MONTH_COLUMNS)
 

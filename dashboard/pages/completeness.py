@@ -14,11 +14,12 @@ import dash
 import pandas as pd
 from dash import html
 
+from app.core.periods import due_date
 from dashboard import figures, ids, queries
 from dashboard.components import controls, district_control, graph, page_header, section, year_control
 from dashboard.data import gather
 from dashboard.formatting import format_month, format_percent
-from dashboard.i18n import t
+from dashboard.i18n import Lang, t
 from dashboard.page import PageContext, render
 
 dash.register_page(
@@ -44,8 +45,8 @@ def completeness_controls(ctx: PageContext) -> html.Div:
     )
 
 
-def status_labels(lang: str) -> dict[str, str]:
-    return {key: t(f"completeness.{key}", lang) for key in figures.STATUS_ORDER}  # type: ignore[arg-type]
+def status_labels(lang: Lang) -> dict[str, str]:
+    return {key: t(f"completeness.{key}", lang) for key in figures.STATUS_ORDER}
 
 
 def worst_first(rows: pd.DataFrame, limit: int) -> pd.DataFrame:
@@ -65,13 +66,11 @@ def completeness_content(ctx: PageContext) -> html.Div:
     # Last month: the last month that has ended, whatever year is on screen.
     last_year, last_month = last_ended_month(ctx.today)
     calls = {
-        str(year): partial(
-            queries.completeness, principal=ctx.principal, parent=state.district, year=year, today=ctx.today
-        )
+        str(year): partial(queries.completeness, parent=state.district, year=year)
         for year in dict.fromkeys([state.year, last_year])
         if year >= queries.EARLIEST_YEAR
     }
-    results = gather(calls)
+    results = gather(ctx.stats, calls)
     result = results[str(state.year)]
     last = results.get(str(last_year))
     summary = result.result
@@ -84,7 +83,7 @@ def completeness_content(ctx: PageContext) -> html.Div:
 
     # Until last month's deadline (the 10th of this month) nobody is late yet: the list is of who
     # has not reported so far (not yet expected), not of who missed it.
-    due = queries.due_date(dt.date(last_year, last_month, 1))
+    due = due_date(dt.date(last_year, last_month, 1))
     pending = ctx.today <= due
     if last is not None:
         column = last.cells[last.cells["month"] == last_month]

@@ -109,14 +109,10 @@ def data_content(ctx: PageContext) -> html.Div:
         today=ctx.today,
         generated=ctx.generated,
     )
-    count = queries.count_values(
-        ctx.session, principal=ctx.principal, district=state.district, year=state.year, today=ctx.today
-    )
+    count = queries.count_values(ctx.stats, district=state.district, year=state.year)
     if count > queries.MAX_GRID_VALUES:
         return html.Div([header, notice(t("data.too_many", lang, rows=count))])
-    frame = queries.monthly_values(
-        ctx.session, principal=ctx.principal, district=state.district, year=state.year, today=ctx.today
-    )
+    frame = queries.monthly_values(ctx.stats, district=state.district, year=state.year)
     codes = [c for c in ctx.catalogue.index if c in frame.columns]
     rows = [
         {

@@ -1,6 +1,8 @@
 """Districts compared: the children of the chosen area ranked for one indicator (with the area's
-average), a district × indicator heat map of the change against last year, and a point map at the
-districts' centroids. Clicking a district (bar, point, heat-map row or table link) opens its Overview.
+average), a map of them coloured by the same measure (real boundaries; the country's map shows its
+provinces or, with ``map=counties``, every county), and a district × indicator heat map of the change
+against last year. Clicking an area on the map opens its own comparison (province → city → county);
+a bar, a heat-map row or a table link opens the district's Overview.
 
 ``/dashboard/districts?district=500000&year=2020&indicator=penalty.fines_yuan&measure=change``
 """
@@ -13,12 +15,14 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
-from dashboard import figures, ids, queries
+from app.districts.models import DistrictLevel
+from dashboard import data, figures, geo, ids, maps, queries
 from dashboard.components import (
     controls,
     district_control,
     graph,
     indicator_control,
+    map_control,
     measure_control,
     notice,
     page_header,
@@ -40,12 +44,15 @@ def layout(**query: str) -> html.Div:
 
 
 def districts_controls(ctx: PageContext) -> html.Div:
-    return controls(
+    boxes = [
         district_control(ctx.districts, state=ctx.state, include_country=ctx.country_wide, lang=ctx.lang),
         year_control(ctx.years, state=ctx.state, lang=ctx.lang),
         indicator_control(ctx.catalogue, value=ctx.indicator(), lang=ctx.lang),
         measure_control(value=ctx.state.measure, lang=ctx.lang),
-    )
+    ]
+    if ctx.state.district is None:  # the country: its provinces, or every county
+        boxes.append(map_control(value=ctx.state.map_view, lang=ctx.lang))
+    return controls(*boxes)
 
 
 def districts_content(ctx: PageContext) -> html.Div:
@@ -68,13 +75,7 @@ def districts_content(ctx: PageContext) -> html.Div:
     level = queries.children_level(ctx.session, principal=ctx.principal, parent=parent)
     # The chosen indicator's ranking and the heat map's nine, in one call.
     rankings = queries.rankings(
-        ctx.session,
-        principal=ctx.principal,
-        parent=parent,
-        year=state.year,
-        indicators=[indicator, *queries.HEADLINE],
-        level=level,
-        today=ctx.today,
+        ctx.stats, parent=parent, year=state.year, indicators=[indicator, *queries.HEADLINE], level=level
     )
     rows = rankings[indicator].rows
     percent = state.measure == "change"
@@ -89,13 +90,7 @@ def districts_content(ctx: PageContext) -> html.Div:
         percent=percent,
         good_direction=good,
     )
-    # The map always shows the totals: a point's size is an amount, not a change.
-    located = rows.assign(value=rows["total"]).merge(
-        ctx.districts[["longitude", "latitude"]], left_on="code", right_index=True, how="left"
-    )
-    map_fig = figures.district_map(
-        located[["code", "name", "longitude", "latitude", "value"]], unit=unit, lang=lang, value_label=name
-    )
+    map_part = district_map(ctx, rows, indicator=indicator, unit=unit, name=name, percent=percent, good=good)
     matrix = queries.change_matrix({code: rankings[code] for code in queries.HEADLINE})
     heatmap = figures.change_heatmap(
         matrix,
@@ -115,7 +110,7 @@ def districts_content(ctx: PageContext) -> html.Div:
                         f"{t('districts.ranking', lang)} · {name} · {measure}",
                         graph(ids.RANKING_GRAPH, ranking_fig),
                     ),
-                    section(f"{t('districts.map', lang)} · {name}", graph(ids.MAP_GRAPH, map_fig)),
+                    section(f"{t('districts.map', lang)} · {name} · {measure}", *map_part),
                 ],
                 className="two-columns",
             ),
@@ -123,6 +118,47 @@ def districts_content(ctx: PageContext) -> html.Div:
             section(f"{t('districts.ranking', lang)} · {name}", ranking_table(rows, ctx=ctx, unit=unit)),
         ]
     )
+
+
+def district_map(
+    ctx: PageContext, rows: pd.DataFrame, *, indicator: str, unit: str, name: str, percent: bool, good: int
+) -> list[Any]:
+    """The map of the compared areas (or of every county of the country) and, when some have no
+    boundary, a note naming those drawn as points."""
+    state, lang = ctx.state, ctx.lang
+    all_counties = state.district is None and state.map_view == "counties"
+    if all_counties:
+        rows = queries.rankings(
+            ctx.stats, parent=None, year=state.year, indicators=[indicator], level=DistrictLevel.county
+        )[indicator].rows
+    atlas = data.atlas()
+    geojson = atlas.children_geojson(state.district, all_counties=all_counties)
+    located = rows.assign(
+        value=rows["change_pct"] if percent else rows["total"],
+        # An area with districts of its own opens their comparison; a county (or a city without
+        # districts, like 东莞) its Overview.
+        drill=["districts" if atlas.tree.map_children(code) else "overview" for code in rows["code"]],
+    ).merge(ctx.districts[["longitude", "latitude"]], left_on="code", right_index=True, how="left")
+    figure = maps.district_choropleth(
+        located[["code", "name", "value", "longitude", "latitude", "drill"]],
+        geojson,
+        unit=unit,
+        lang=lang,
+        value_label=name,
+        percent=percent,
+        good_direction=good,
+        totals=dict(zip(rows["code"], rows["total"], strict=True)) if percent else None,
+        geojson_url=geo.view_url(state.district, all_counties=all_counties),
+    )
+    shaped = {str(f["id"]) for f in geojson["features"]}
+    pointed = [str(n) for c, n in zip(rows["code"], rows["name"], strict=True) if c not in shaped]
+    part: list[Any] = [graph(ids.MAP_GRAPH, figure)]
+    if pointed:
+        shown = "、".join(pointed[:8]) + (f"等{len(pointed)}个区划" if len(pointed) > 8 else "")
+        if lang != "zh":
+            shown = ", ".join(pointed[:8]) + (f" and {len(pointed) - 8} more" if len(pointed) > 8 else "")
+        part.append(html.P(t("districts.map_points", lang, names=shown), id=ids.MAP_NOTE, className="hint"))
+    return part
 
 
 def ranking_table(rows: pd.DataFrame, *, ctx: PageContext, unit: str) -> html.Table:
@@ -159,14 +195,17 @@ def ranking_table(rows: pd.DataFrame, *, ctx: PageContext, unit: str) -> html.Ta
     return html.Table([html.Thead(head), html.Tbody(body)], id=ids.RANKING_TABLE, className="data-table")
 
 
-def clicked_code(click: dict[str, Any] | None) -> str | None:
-    """The district code a click on a bar, a point or a heat-map cell carries."""
+def clicked(click: dict[str, Any] | None) -> tuple[str | None, str]:
+    """The district code a click on a bar, an area of the map or a heat-map cell carries, and where
+    it leads: "overview", or "districts" (a map's area with districts of its own)."""
     if not click or not click.get("points"):
-        return None
-    data = click["points"][0].get("customdata")
-    if isinstance(data, list):
-        data = data[0] if data else None
-    return str(data) if data else None
+        return None, "overview"
+    custom = click["points"][0].get("customdata")
+    target = "overview"
+    if isinstance(custom, list):
+        target = str(custom[1]) if len(custom) > 1 and custom[1] == "districts" else "overview"
+        custom = custom[0] if custom else None
+    return (str(custom) if custom else None), target
 
 
 @dash.callback(
@@ -177,11 +216,14 @@ def clicked_code(click: dict[str, Any] | None) -> str | None:
     State(ids.URL, "search"),
     prevent_initial_call=True,
 )
-def drill_down(ranking: Any, points: Any, heat: Any, search: str | None) -> Any:
-    """A click on a district opens its Overview (same year, indicator and language)."""
+def drill_down(ranking: Any, areas: Any, heat: Any, search: str | None) -> Any:
+    """A click on a district opens its Overview (same year, indicator and language); on the map, an
+    area with districts of its own opens their comparison instead (province → city → county)."""
     trigger = dash.ctx.triggered_id
-    click = {ids.RANKING_GRAPH: ranking, ids.MAP_GRAPH: points, ids.HEATMAP_GRAPH: heat}.get(str(trigger))
-    code = clicked_code(click)
+    click = {ids.RANKING_GRAPH: ranking, ids.MAP_GRAPH: areas, ids.HEATMAP_GRAPH: heat}.get(str(trigger))
+    code, target = clicked(click)
     if code is None:
         return dash.no_update
-    return dash.get_relative_path("/") + merge_search(search, {"district": code, "measure": None})
+    if target == "districts":
+        return dash.get_relative_path("/districts") + merge_search(search, {"district": code, "map": None})
+    return dash.get_relative_path("/") + merge_search(search, {"district": code, "measure": None, "map": None})

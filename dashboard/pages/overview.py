@@ -57,22 +57,16 @@ def overview_content(ctx: PageContext) -> html.Div:
         return notice(t("choose_district", lang))
     indicator = ctx.indicator()
     years = queries.trend_years(state.year)
-    who, where, today = ctx.principal, state.district, ctx.today
+    where, today = state.district, ctx.today
     # Four calls to the query layer, side by side on PostgreSQL (see ``gather``).
     results = gather(
+        ctx.stats,
         {
-            "totals": partial(queries.annual_totals, principal=who, district=where, year=state.year, today=today),
-            "years": partial(queries.yearly_totals, principal=who, district=where, years=years, today=today),
-            "monthly": partial(
-                queries.monthly_compare,
-                principal=who,
-                district=where,
-                year=state.year,
-                indicator=indicator,
-                today=today,
-            ),
-            "ratios": partial(queries.derived_ratios, principal=who, district=where, year=state.year, today=today),
-        }
+            "totals": partial(queries.annual_totals, district=where, year=state.year),
+            "years": partial(queries.yearly_totals, district=where, years=years),
+            "monthly": partial(queries.monthly_compare, district=where, year=state.year, indicator=indicator),
+            "ratios": partial(queries.derived_ratios, district=where, year=state.year),
+        },
     )
     totals = queries.totals_frame(results["totals"])
     by_year: pd.DataFrame = results["years"]

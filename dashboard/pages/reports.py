@@ -61,7 +61,7 @@ def reports_content(ctx: PageContext) -> html.Div:
         return html.Div([header, notice(t("choose_district", lang))])
     if state.district not in ctx.districts.index:
         # Unknown or outside the caller's scope: the query layer says so in its own words.
-        queries.check_readable(ctx.session, principal=ctx.principal, code=state.district)
+        queries.check_readable(ctx.stats, code=state.district)
     available = data.api_route_exists(REPORT_PATH)
     links = [
         html.A(

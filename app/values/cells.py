@@ -265,6 +265,12 @@ def _ambiguous_month(raw: float) -> CellError:
     )
 
 
+def _serial_day(serial: int) -> dt.date:
+    """The day of an Excel serial in ``_SERIAL_MIN … _SERIAL_MAX``."""
+    moment: dt.datetime = from_excel(serial)  # openpyxl has no type hints; a serial of 1 or more is a datetime
+    return moment.date()
+
+
 def parse_month(raw: Any, *, default_year: int | None = None) -> dt.date:
     """A month cell → its first day. ``default_year`` completes a bare ``3月`` (template headers)."""
     if isinstance(raw, dt.datetime):
@@ -283,7 +289,7 @@ def parse_month(raw: Any, *, default_year: int | None = None) -> dt.date:
         if 190001 <= raw <= 299912:
             return _month(raw // 100, raw % 100)
         if _SERIAL_MIN <= raw <= _SERIAL_MAX:
-            return from_excel(raw).date().replace(day=1)
+            return _serial_day(raw).replace(day=1)
         raise _bad_month(shown(raw))
     if not isinstance(raw, str):
         raise _bad_month(raw)
@@ -337,7 +343,7 @@ def parse_date(raw: Any) -> dt.date:
         raw = int(raw)
     if isinstance(raw, int) and not isinstance(raw, bool):
         if _SERIAL_MIN <= raw <= _SERIAL_MAX:
-            return from_excel(raw).date()
+            return _serial_day(raw)
         raw = str(raw)
     if not isinstance(raw, str):
         raise bad

@@ -1,0 +1,105 @@
+"""Districts as lists: search by parent, level and text, and one district with its family.
+
+Codes and names are public, so every caller sees every row; ``readable`` says whose figures the
+caller may read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy.orm import Session
+
+from app.auth.scope import Principal
+from app.districts import service
+from app.districts.codes import in_area, is_pseudo_city, reporting_area
+from app.districts.models import District, DistrictLevel
+
+D = District.__table__.c
+
+
+def _district_read(row: Any) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "level": row.level,
+        "parent_code": row.parent_code,
+        "longitude": row.longitude,
+        "latitude": row.latitude,
+        "readable": bool(row.readable),
+    }
+
+
+def _district_columns(principal: Principal) -> list[ColumnElement[Any]]:
+    readable = principal.scope.sql_filter(D.code)
+    return [
+        D.code,
+        D.name,
+        D.level,
+        D.parent_code,
+        D.longitude,
+        D.latitude,
+        case((readable, True), else_=False).label("readable"),
+    ]
+
+
+def list_districts(
+    session: Session,
+    *,
+    principal: Principal,
+    parent: str | None = None,
+    level: DistrictLevel | None = None,
+    q: str | None = None,
+) -> list[dict[str, Any]]:
+    """Districts by parent, level and text (a code prefix or part of a name). Codes and names are
+    public, so every caller sees the whole list; ``readable`` says whose figures the caller may read.
+
+    ``parent`` alone lists its direct children; with ``level`` every district of that level under it.
+    """
+    stmt = select(*_district_columns(principal)).order_by(D.code)
+    if parent is not None:
+        service.get_or_raise(session, code=parent)
+        stmt = stmt.where(in_area(D.code, parent), D.code != parent)
+        if level is None:
+            stmt = stmt.where(D.parent_code == parent)
+    if level is not None:
+        stmt = stmt.where(D.level == level)
+    if q:
+        text = q.strip()
+        stmt = stmt.where(or_(D.code.startswith(text, autoescape=True), D.name.contains(text, autoescape=True)))
+    return [_district_read(r) for r in session.execute(stmt)]
+
+
+def district_family(session: Session, *, principal: Principal, code: str) -> dict[str, Any]:
+    """One district with its parent chain (province first) and its direct children."""
+    service.get_or_raise(session, code=code)
+    columns = _district_columns(principal)
+    me = session.execute(select(*columns).where(D.code == code)).one()
+    parents: list[dict[str, Any]] = []
+    parent_code = me.parent_code
+    while parent_code is not None and len(parents) < 4:  # at most province → city → county → township
+        row = session.execute(select(*columns).where(D.code == parent_code)).one()
+        parents.insert(0, _district_read(row))
+        parent_code = row.parent_code
+    children = [
+        _district_read(r) for r in session.execute(select(*columns).where(D.parent_code == code).order_by(D.code))
+    ]
+    return {**_district_read(me), "parents": parents, "children": children}
+
+
+def reporting_children(session: Session, code: str) -> list[District]:
+    """The districts directly under ``code``; a municipality's pseudo-cities (市辖区, 县) are replaced by
+    the districts under them, so Tianjin's children are its sixteen districts."""
+    out: list[District] = []
+    pending = [code]
+    while pending:
+        parent = pending.pop(0)
+        for child in session.scalars(
+            select(District).where(District.parent_code == parent, reporting_area(D.code)).order_by(District.code)
+        ):
+            if is_pseudo_city(child.name):
+                pending.append(child.code)
+            else:
+                out.append(child)
+    return sorted(out, key=lambda d: d.code)

@@ -1,0 +1,59 @@
+"""The year-end report's document formats (md, html, docx) in one place: how each is rendered to bytes,
+its media type, its file extension and how HTTP hands it over. The API (``app/reports/views.py``) and
+the command line (``app/reports/cli.py``) both read this; the API's fourth format, json, is the
+report's own schema and stays with the view."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from app.reports.docx import DOCX_MEDIA_TYPE, to_docx
+from app.reports.render import EditionInfo, to_html, to_markdown
+from app.reports.schemas import AnnualReport
+
+Render = Callable[[AnnualReport, EditionInfo | None], bytes]
+
+
+class DocumentFormat(enum.StrEnum):
+    md = "md"
+    html = "html"
+    docx = "docx"
+
+    @property
+    def media_type(self) -> str:
+        return _SPECS[self].media_type
+
+    @property
+    def extension(self) -> str:
+        """The file name's ending, without the dot."""
+        return _SPECS[self].extension
+
+    @property
+    def disposition(self) -> Literal["inline", "attachment"] | None:
+        """The Content-Disposition kind HTTP sends it with; None: none at all (HTML is a page to show)."""
+        return _SPECS[self].disposition
+
+    def render(self, report: AnnualReport, edition: EditionInfo | None = None) -> bytes:
+        return _SPECS[self].render(report, edition)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    media_type: str
+    extension: str
+    disposition: Literal["inline", "attachment"] | None
+    render: Render
+
+
+def _utf8(to_text: Callable[[AnnualReport, EditionInfo | None], str]) -> Render:
+    return lambda report, edition: to_text(report, edition).encode("utf-8")
+
+
+_SPECS: dict[DocumentFormat, _Spec] = {
+    DocumentFormat.md: _Spec("text/markdown; charset=utf-8", "md", "inline", _utf8(to_markdown)),
+    DocumentFormat.html: _Spec("text/html; charset=utf-8", "html", None, _utf8(to_html)),
+    DocumentFormat.docx: _Spec(DOCX_MEDIA_TYPE, "docx", "attachment", to_docx),
+}
