@@ -39,7 +39,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.values.models import Activity, MonthlyValue
 from tests.conftest import SEED_TODAY, create_user
-from tests.dashboard_helpers import content_callback
+from tests.dashboard_helpers import content_callback, csrf_header
 from tests.upload_helpers import dump, upload
 
 HEDONG, YEAR = "120102", 2025
@@ -92,7 +92,11 @@ def unchanged(client: TestClient, headers: dict[str, str], session: Session, con
 
 def data_page_download(client: TestClient, search: str, button: str) -> tuple[bytes, str]:
     """Draw the Data page as the browser does, then press a download button with the grid as shown."""
-    r = client.post("/dashboard/_dash-update-component", json=content_callback("/dashboard/data", search))
+    r = client.post(
+        "/dashboard/_dash-update-component",
+        json=content_callback("/dashboard/data", search),
+        headers=csrf_header(client),
+    )
     assert r.status_code == 200, r.text[:500]
     grid = _find(r.json()["response"]["_pages_content"]["children"], "values-grid")
     assert grid is not None
@@ -112,7 +116,7 @@ def data_page_download(client: TestClient, search: str, button: str) -> tuple[by
         ],
         "changedPropIds": [f"{button}.n_clicks"],
     }
-    r = client.post("/dashboard/_dash-update-component", json=body)
+    r = client.post("/dashboard/_dash-update-component", json=body, headers=csrf_header(client))
     assert r.status_code == 200, r.text[:500]
     data = r.json()["response"]["download"]["data"]
     content = base64.b64decode(data["content"]) if data.get("base64") else data["content"].encode()
