@@ -43,6 +43,6 @@ EXPOSE 8000
 
 # No curl in the slim image; a 503 (database unreachable or schema behind) raises and fails the check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/v1/health', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/v1/health/ready', timeout=4)"]
 
 CMD ["python", "-m", "app", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-seed"]

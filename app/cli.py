@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -58,6 +59,7 @@ def serve(
     import uvicorn
 
     from app.core.logging import configure_logging
+    from app.core.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
     from seed.loader import database_is_empty
 
     settings = get_settings()
@@ -71,6 +73,9 @@ def serve(
         run_seed_demo(database)
     auth_cli.ensure_demo_admin(database, settings)
     database.engine.dispose()
+    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # Each worker counts its metrics in files here, so /metrics of any worker shows them all.
+        prepare_multiprocess_dir(settings.data_dir / "metrics")
     console.print(f"服务地址 Serving on http://{host}:{port}  —  仪表盘 dashboard /dashboard/  ·  API 文档 docs /docs")
     # log_config=None: uvicorn keeps to the JSON logging configured above (and again in each worker).
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_config=None)

@@ -22,6 +22,7 @@ from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.logging import RequestLog, configure_logging
 from app.districts.views import router as districts_router
+from app.health.metrics import router as metrics_router
 from app.health.views import router as health_router
 from app.indicators.views import router as indicators_router
 from app.reports.views import router as reports_router
@@ -38,7 +39,7 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    # The health check is the only open door; everything else sits behind authentication, so a
+    # The health checks are the only open doors; everything else sits behind authentication, so a
     # new router cannot forget it.
     router.include_router(health_router)
     protected = APIRouter(dependencies=[Depends(current_principal)], responses=UNAUTHORIZED)
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(RequestLog)
     app.include_router(api_router())
     app.include_router(auth_pages)
+    app.include_router(metrics_router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -22,7 +22,6 @@ from dashboard.state import merge_search, parse_search
 PAGES_DIR = Path(__file__).parent / "pages"
 ASSETS_DIR = Path(__file__).parent / "assets"  # styles, the print view (A4) and print.js
 URL_PREFIX = "/dashboard/"
-DASHBOARD_PORT = 8050
 
 
 def create_dash(database: Database, *, mounted: bool, settings: Settings | None = None) -> Dash:
@@ -216,7 +215,7 @@ def main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level)
     app = create_dash(Database(settings.database_url), mounted=False, settings=settings)
-    serve(app, host=settings.host, port=DASHBOARD_PORT)
+    serve(app, host=settings.host, port=settings.dashboard_port)
 
 
 def serve(app: Dash, *, host: str, port: int) -> None:

@@ -284,7 +284,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(server.url + "/api/v1/health", timeout=2).status_code == 200:
+            if httpx.get(server.url + "/api/v1/health/ready", timeout=2).status_code == 200:
                 break
         except httpx.TransportError:
             time.sleep(0.3)

@@ -11,7 +11,7 @@ from tests.conftest import HeadersFor
 
 
 def test_health_reports_the_database(client: TestClient) -> None:
-    r = client.get("/api/v1/health")
+    r = client.get("/api/v1/health/ready")
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok"
@@ -66,9 +66,13 @@ def test_health_answers_503_when_the_database_is_gone(tmp_path: Path) -> None:
     broken = Database(f"sqlite:///{tmp_path.as_posix()}")
     app = create_app(Settings(database_url=broken.url, environment="test"), broken)
     with TestClient(app, raise_server_exceptions=False) as c:
-        r = c.get("/api/v1/health")
+        r = c.get("/api/v1/health/ready")
+        live = c.get("/api/v1/health")
     assert r.status_code == 503
     assert r.json()["database"]["status"] == "unreachable"
+    # Liveness does not depend on the database: a database outage must not make a supervisor
+    # restart every process in a loop.
+    assert live.status_code == 200 and live.json()["status"] == "ok"
 
 
 def test_wrong_method_is_a_problem_json_405_with_allow(client: TestClient, headers_for) -> None:  # type: ignore[no-untyped-def]

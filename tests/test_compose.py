@@ -387,7 +387,8 @@ def test_dockerfile_healthcheck_probes_the_api() -> None:
     assert probe[0] == "python", probe
     url = re.search(r"http://(?:127\.0\.0\.1|localhost):(\d+)(/\S*?)['\"]", " ".join(probe))
     assert url, f"HEALTHCHECK does not fetch a local URL: {probe}"
-    assert url.group(2) == "/api/v1/health"
+    # Readiness: "healthy" (what depends_on waits for) means the database is reachable at the newest schema.
+    assert url.group(2) == "/api/v1/health/ready"
     assert int(url.group(1)) == parse_app_command(dockerfile_cmd()).port, "HEALTHCHECK probes another port"
 
 

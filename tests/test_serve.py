@@ -42,7 +42,7 @@ def test_serve_brings_up_api_docs_and_dashboard(tmp_path: Path) -> None:
             if proc.poll() is not None:
                 pytest.fail(f"serve exited early:\n{proc.stdout.read() if proc.stdout else ''}")
             try:
-                r = httpx.get(f"{base}/api/v1/health", timeout=2)
+                r = httpx.get(f"{base}/api/v1/health/ready", timeout=2)
                 if r.status_code == 200:
                     break
             except httpx.TransportError:
@@ -75,7 +75,7 @@ def test_serve_brings_up_api_docs_and_dashboard(tmp_path: Path) -> None:
     output = proc.stdout.read() if proc.stdout else ""
     logged = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     requests = [(e["method"], e["route"], e["status"]) for e in logged if e.get("event") == "http_request"]
-    assert ("GET", "/api/v1/health", 200) in requests
+    assert ("GET", "/api/v1/health/ready", 200) in requests
     assert ("POST", "/dashboard/login", 303) in requests
     assert [e["outcome"] for e in logged if e.get("event") == "sign_in"] == ["success"]
     assert password not in "\n".join(line for line in output.splitlines() if line.startswith("{"))

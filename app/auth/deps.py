@@ -24,12 +24,12 @@ def current_principal(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    principal = _authenticate(request, session, credentials)
+    principal = authenticate(request, session, credentials)
     request.state.user = principal.name  # for the request log (app.core.logging)
     return principal
 
 
-def _authenticate(request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+def authenticate(request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     settings: Settings = request.app.state.settings
     if credentials is not None:
         use = authenticate_token(session, credentials.credentials)

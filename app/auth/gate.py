@@ -31,8 +31,8 @@ from app.core.limits import RequestLimits, send_problem
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 API_PREFIX = "/api/"
-# The API's one open route (GET only; any other method answers 405, credentials or not).
-OPEN_API_PATHS = {"/api/v1/health"}
+# The API's open routes (GET only; any other method answers 405, credentials or not).
+OPEN_API_PATHS = {"/api/v1/health", "/api/v1/health/ready"}
 # The dashboard (mounted or on its own, both under /dashboard/): everything but signing in and
 # out needs a session, its callbacks too (they may carry megabytes).
 DASHBOARD_PREFIX = "/dashboard/"

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     host: str = "127.0.0.1"
     port: int = 8000
+    # The dashboard as its own process (`python -m dashboard.app`).
+    dashboard_port: int = 8050
     # Rows per INSERT batch when seeding; big enough for bulk speed, small enough for SQLite's
     # host-parameter limit (rows × columns < 32766).
     seed_batch_size: int = 2000
@@ -69,9 +71,14 @@ class Settings(BaseSettings):
     # file.too_complex (422).
     upload_parse_seconds: float = 60.0
     upload_parse_memory_mb: int = 128
+    # Who may read /metrics without credentials (app/core/metrics.py): address ranges, comma-separated.
+    metrics_allow_from: str = "127.0.0.1/32,::1/128"
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
+        from app.core.metrics import parse_networks
+
+        parse_networks(self.metrics_allow_from)  # a typo fails at start, not at the first scrape
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'yingji.db').as_posix()}"
         if self.database_url.startswith("postgresql://"):

@@ -27,6 +27,8 @@ from typing import Any
 
 from starlette.routing import Mount
 
+from app.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
 HTTP_LOG = logging.getLogger("yingji.http")
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is kept when it is short and plain (a UUID, a proxy's trace id), else replaced:
@@ -161,13 +163,19 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            # Unmatched paths (404s of scanners) share one label: a label per path would grow without bound.
+            route = route_template(scope)
+            method = str(scope.get("method"))
+            HTTP_REQUESTS.labels(method=method, route=route or "(unmatched)", status=str(status)).inc()
+            HTTP_LATENCY.labels(method=method, route=route or "(unmatched)").observe(elapsed)
             log_event(
                 HTTP_LOG,
                 "http_request",
                 request_id=request_id,
                 user=state.get("user"),
                 method=scope.get("method"),
-                route=route_template(scope),
+                route=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                duration_ms=round(elapsed * 1000, 1),
             )

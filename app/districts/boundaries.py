@@ -41,6 +41,7 @@ import shapely
 import shapely.ops
 from shapely.geometry.base import BaseGeometry
 
+from app.core.metrics import cache_lookup
 from app.districts.boundary_source import COUNTRY, Area, Matching, Source, districts_csv, match, read_areas
 from app.districts.codes import is_municipality, is_pseudo_city
 
@@ -250,7 +251,9 @@ class Atlas:
         with self._lock:
             if key in self._views:
                 self._views.move_to_end(key)
+                cache_lookup("boundaries", True)
                 return self._views[key]
+        cache_lookup("boundaries", False)
         features = self._read(key)
         if features is None:
             features = self._build(key)

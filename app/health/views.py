@@ -1,4 +1,7 @@
-"""GET /api/v1/health: is the service up, and can it reach its database at the expected schema?"""
+"""GET /api/v1/health (liveness: the process answers) and /api/v1/health/ready (readiness: it can
+reach its database at the newest schema). A load balancer sends traffic to ready processes; a
+supervisor restarts a process that is not live. Liveness touches no database, so a database outage
+does not make every process look dead and restart in a loop."""
 
 from __future__ import annotations
 
@@ -14,14 +17,20 @@ from app.core.migrate import current_revision, head_revision
 from app.districts.models import District
 
 router = APIRouter(tags=["health"])
+VERSION = "0.1.0"
+
+
+@router.get("/health", summary="存活检查 / Liveness: the process answers")
+def health() -> dict[str, str]:
+    return {"status": "ok", "version": VERSION}
 
 
 @router.get(
-    "/health",
-    summary="服务与数据库状态 / Service and database status",
+    "/health/ready",
+    summary="就绪检查：数据库可达且结构最新 / Readiness: database reachable, schema at the newest migration",
     responses={503: {"description": "Database unreachable or schema behind"}},
 )
-def health(database: DatabaseDep) -> JSONResponse:
+def ready(database: DatabaseDep) -> JSONResponse:
     db: dict[str, Any] = {"dialect": database.dialect}
     try:
         revision = current_revision(database.engine)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import migrate
+from app.core.metrics import cache_lookup
 from app.core.suggest import close_matches, did_you_mean
 from app.indicators.models import Indicator
 
@@ -40,6 +41,7 @@ def get_all(session: Session) -> dict[str, IndicatorInfo]:
     bind = session.get_bind()
     key = (bind.engine.url.render_as_string(hide_password=True), migrate.generation())
     found = _cache.get(key)
+    cache_lookup("indicators", found is not None)
     if found is None:
         rows = session.scalars(select(Indicator).order_by(Indicator.sort_order))
         found = {

@@ -6,10 +6,12 @@ report's own schema and stays with the view."""
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from app.core.metrics import REPORT_RENDER_SECONDS, REPORT_RENDERS
 from app.reports.docx import DOCX_MEDIA_TYPE, to_docx
 from app.reports.render import EditionInfo, to_html, to_markdown
 from app.reports.schemas import AnnualReport
@@ -37,7 +39,11 @@ class DocumentFormat(enum.StrEnum):
         return _SPECS[self].disposition
 
     def render(self, report: AnnualReport, edition: EditionInfo | None = None) -> bytes:
-        return _SPECS[self].render(report, edition)
+        started = time.perf_counter()
+        out = _SPECS[self].render(report, edition)
+        REPORT_RENDERS.labels(kind="annual", format=self.value).inc()
+        REPORT_RENDER_SECONDS.labels(format=self.value).observe(time.perf_counter() - started)
+        return out
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from app.core import periods
 from app.core.errors import AppError, Forbidden, Problem, ServiceUnavailable, StoredProblem, ValidationFailed
 from app.core.gc import paused_gc
 from app.core.logging import log_event
+from app.core.metrics import UPLOAD_ERRORS, UPLOAD_FILES, UPLOAD_ROWS
 from app.core.periods import month_label
 from app.districts import service as districts
 from app.districts.models import District, DistrictLevel
@@ -291,8 +292,18 @@ class _RejectedFile(ValidationFailed):
 
 
 def _log_upload(principal: Principal, *, file_name: str | None, dry_run: bool, status: int, **fields: Any) -> None:
-    """The one log line of an upload (app.core.logging), whatever its outcome."""
+    """The one log line of an upload (app.core.logging), whatever its outcome, and its metrics."""
     log_event(UPLOAD_LOG, "upload", user=principal.name, file_name=file_name, dry_run=dry_run, status=status, **fields)
+    if status >= 400:
+        UPLOAD_FILES.labels(result="refused").inc()
+        UPLOAD_ERRORS.inc(int(fields.get("errors") or 1))
+    elif dry_run:
+        UPLOAD_FILES.labels(result="dry_run").inc()
+    else:
+        UPLOAD_FILES.labels(result="stored").inc()
+        for outcome in ("created", "updated", "removed", "unchanged"):
+            if fields.get(outcome):
+                UPLOAD_ROWS.labels(outcome=outcome).inc(int(fields[outcome]))
 
 
 def _upload_file(
@@ -451,7 +462,7 @@ def _upload_file(
             format=fmt.value,
             shape=parsed.shape,
             rows=parsed.rows,
-            **{name: outcome.total(name) for name in ("created", "updated", "removed")},
+            **{name: outcome.total(name) for name in ("created", "updated", "removed", "unchanged")},
             errors=0,
             warnings=len(body["warnings"]),
         )

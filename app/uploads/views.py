@@ -8,7 +8,6 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
 
 from app.auth.deps import CurrentPrincipal
 from app.core.config import Settings
@@ -16,6 +15,7 @@ from app.core.deps import SessionDep
 from app.core.errors import ValidationFailed
 from app.core.limits import file_too_large
 from app.core.openapi import problem_responses
+from app.core.responses import FastJSONResponse
 from app.districts import service as districts
 from app.indicators import service as indicators
 from app.submissions.models import SubmissionStatus
@@ -145,7 +145,7 @@ def post_upload(
         base_versions=service.parse_base_versions(base_versions) if base_versions is not None else None,
         limits=service.ParseLimits(settings.upload_parse_seconds, settings.upload_parse_memory_mb * 1024 * 1024),
     )
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=answer.headers)
+    return FastJSONResponse(answer.body, status_code=answer.status_code, headers=answer.headers)
 
 
 @router.get(
