@@ -438,3 +438,29 @@ def test_dockerignore_keeps_the_project_and_drops_local_state() -> None:
     assert not dropped, f".dockerignore excludes files the image needs: {dropped}"
     for path in (".venv/bin/python", ".env", ".git/HEAD", "data/yingji.db"):
         assert _ignored(path, patterns), f".dockerignore lets {path} into the build context"
+
+
+def test_metrics_are_open_only_to_the_internal_metrics_network(
+    services: dict[str, Any], compose: dict[str, Any]
+) -> None:
+    import ipaddress
+
+    import yaml
+
+    from app.core.metrics import parse_networks
+
+    network = compose["networks"]["metrics"]
+    assert network.get("internal") is True, "the metrics network must not reach outside"
+    subnet = ipaddress.ip_network(network["ipam"]["config"][0]["subnet"])
+    allowed = parse_networks(env_of(services["api"])["METRICS_ALLOW_FROM"])
+    # Loopback and the metrics network, nothing else (not the default network the published port uses).
+    assert all(n.is_loopback or n == subnet for n in allowed), allowed
+    assert subnet in allowed
+    alias = services["api"]["networks"]["metrics"]["aliases"][0]
+    prometheus = services["prometheus"]
+    assert "metrics" in prometheus.get("profiles", []), "Prometheus is optional"
+    assert "metrics" in prometheus["networks"]
+    mount = next(v for v in prometheus["volumes"] if v.endswith("/etc/prometheus/prometheus.yml:ro"))
+    config = yaml.safe_load((ROOT / mount.split(":")[0]).read_text(encoding="utf-8"))
+    targets = [t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]]
+    assert targets == [f"{alias}:8000"], targets
