@@ -60,7 +60,22 @@ def me(principal: CurrentPrincipal) -> Me:
     return Me(name=principal.name, role=principal.role, districts=codes)
 
 
-@router.post("/users", summary="新建用户（管理员）/ Create a user (admin)", status_code=201, response_model=UserRead)
+ADMIN_ONLY = problem_responses({403: "需要管理员权限 / Admins only"})
+
+
+@router.post(
+    "/users",
+    summary="新建用户（管理员）/ Create a user (admin)",
+    status_code=201,
+    response_model=UserRead,
+    responses=problem_responses(
+        {
+            403: "需要管理员权限 / Admins only",
+            409: "用户名已存在 / The name is taken",
+            422: "参数无效（角色、区划、密码、邮箱）/ Invalid role, district, password or e-mail",
+        }
+    ),
+)
 def post_user(body: UserCreate, principal: AdminPrincipal, session: SessionDep) -> UserRead:
     user = create_user(
         session,
@@ -75,7 +90,9 @@ def post_user(body: UserCreate, principal: AdminPrincipal, session: SessionDep) 
     return _user_read(user)
 
 
-@router.get("/users", summary="用户列表（管理员）/ List users (admin)", response_model=list[UserRead])
+@router.get(
+    "/users", summary="用户列表（管理员）/ List users (admin)", response_model=list[UserRead], responses=ADMIN_ONLY
+)
 def list_users(_principal: AdminPrincipal, session: SessionDep) -> list[UserRead]:
     return [_user_read(u) for u in session.scalars(select(User).order_by(User.id))]
 
@@ -144,6 +161,13 @@ def post_end_sessions(name: UserName, principal: AdminPrincipal, session: Sessio
     summary="新建 API 令牌（管理员）/ Create an API token (admin)",
     status_code=201,
     response_model=TokenCreated,
+    responses=problem_responses(
+        {
+            403: "需要管理员权限 / Admins only",
+            404: "用户不存在 / No such user",
+            422: "参数无效 / Invalid parameters",
+        }
+    ),
 )
 def post_token(body: TokenCreate, principal: AdminPrincipal, session: SessionDep) -> TokenCreated:
     user = get_by_name_or_raise(session, name=body.user)
@@ -152,12 +176,19 @@ def post_token(body: TokenCreate, principal: AdminPrincipal, session: SessionDep
     return TokenCreated(**TokenRead.model_validate(row).model_dump(), token=plaintext)
 
 
-@router.get("/tokens", summary="令牌列表（管理员）/ List tokens (admin)", response_model=list[TokenRead])
+@router.get(
+    "/tokens", summary="令牌列表（管理员）/ List tokens (admin)", response_model=list[TokenRead], responses=ADMIN_ONLY
+)
 def list_tokens(_principal: AdminPrincipal, session: SessionDep) -> list[TokenRead]:
     return [TokenRead.model_validate(t) for t in session.scalars(select(ApiToken).order_by(ApiToken.id))]
 
 
-@router.delete("/tokens/{token_id}", summary="吊销令牌（管理员）/ Revoke a token (admin)", response_model=TokenRead)
+@router.delete(
+    "/tokens/{token_id}",
+    summary="吊销令牌（管理员）/ Revoke a token (admin)",
+    response_model=TokenRead,
+    responses=problem_responses({403: "需要管理员权限 / Admins only", 404: "令牌不存在 / No such token"}),
+)
 def delete_token(
     token_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: AdminPrincipal, session: SessionDep
 ) -> TokenRead:
