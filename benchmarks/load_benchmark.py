@@ -269,6 +269,10 @@ def bench(backend: str, workers: int, clients: int, seconds: float, requests: in
         idle = process_tree_rss_mb(proc.pid)
         print(f"[{backend}] {clients} 个客户端 clients, {seconds:.0f} s, {workers} worker(s) …", flush=True)
         results = asyncio.run(run_load(base, token, clients, seconds, requests, proc.pid))
+        if any(status >= 500 for (_kind, status) in results.statuses):
+            kept = Path(tempfile.gettempdir()) / f"load-{backend}-server.log"
+            shutil.copy(tmp / "server.log", kept)
+            print(f"[{backend}] 5xx 答复，服务器日志 server log with the 5xx kept: {kept}", flush=True)
         return results, {"idle": idle}
     finally:
         if proc is not None:

@@ -80,6 +80,11 @@ def gather(stats: StatsContext, calls: Mapping[str, Callable[[StatsContext], T]]
     if current_app.config.get("SESSION_SCOPE") is not None or len(calls) < 2 or database.dialect != "postgresql":
         return {key: call(stats) for key, call in calls.items()}
 
+    # Loaded here, on the caller's session, before the threads start: each twin shares it, and a
+    # twin loading it itself would use the caller's session from several threads at once (found by
+    # the load benchmark: "This session is provisioning a new connection").
+    stats.catalogue  # noqa: B018
+
     def run(call: Callable[[StatsContext], T]) -> T:
         with database.session() as session:
             return call(stats.with_session(session))
