@@ -80,6 +80,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(RequestLog)
     app.include_router(api_router())
     app.include_router(auth_pages)
+    if settings.warm_up and settings.environment != "test":
+        # The first DOCX report would otherwise import and set up matplotlib and python-docx.
+        from app.reports.warm import warm_in_background
+
+        warm_in_background()
     app.include_router(metrics_router)
 
     @app.get("/", include_in_schema=False)

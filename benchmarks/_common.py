@@ -43,7 +43,15 @@ class Server:
     ``via_cli``: started as users start it, ``python -m app serve`` (migrate, then uvicorn);
     otherwise ``python -m uvicorn app.main:app`` alone."""
 
-    def __init__(self, url: str, data_dir: Path, *, via_cli: bool = False, timeout: float = 90) -> None:
+    def __init__(
+        self,
+        url: str,
+        data_dir: Path,
+        *,
+        via_cli: bool = False,
+        timeout: float = 90,
+        ready_path: str = "/api/v1/health",
+    ) -> None:
         self.port = free_port()
         self.log_path = data_dir / "server.log"
         env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "local"}
@@ -61,7 +69,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.base + "/api/v1/health", timeout=2).status_code == 200:
+                if httpx.get(self.base + ready_path, timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

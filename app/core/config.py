@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     data_dir: Path = DEFAULT_DATA_DIR
     host: str = "127.0.0.1"
     port: int = 8000
+    # Import and exercise the report renderers in the background at start (app/reports/warm.py).
+    warm_up: bool = True
     # The dashboard as its own process (`python -m dashboard.app`).
     dashboard_port: int = 8050
     # Rows per INSERT batch when seeding; big enough for bulk speed, small enough for SQLite's
