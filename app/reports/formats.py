@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from app.reports.bulletin_render import bulletin_docx, bulletin_html, bulletin_markdown
 from app.reports.docx import DOCX_MEDIA_TYPE, to_docx
 from app.reports.render import EditionInfo, to_html, to_markdown
-from app.reports.schemas import AnnualReport
+from app.reports.schemas import AnnualReport, Bulletin
 
 Render = Callable[[AnnualReport, EditionInfo | None], bytes]
 
@@ -57,3 +58,12 @@ _SPECS: dict[DocumentFormat, _Spec] = {
     DocumentFormat.html: _Spec("text/html; charset=utf-8", "html", None, _utf8(to_html)),
     DocumentFormat.docx: _Spec(DOCX_MEDIA_TYPE, "docx", "attachment", to_docx),
 }
+
+
+def render_bulletin(fmt: DocumentFormat, bulletin: Bulletin, edition: EditionInfo | None = None) -> bytes:
+    """A bulletin in ``fmt`` (the same media types, extensions and dispositions as the annual report)."""
+    if fmt == DocumentFormat.md:
+        return bulletin_markdown(bulletin, edition).encode("utf-8")
+    if fmt == DocumentFormat.html:
+        return bulletin_html(bulletin, edition).encode("utf-8")
+    return bulletin_docx(bulletin, edition)

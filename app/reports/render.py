@@ -15,7 +15,7 @@ from typing import Any
 
 from app.core.templating import html_environment, markdown_environment
 from app.core.text import safe_strings, safe_text
-from app.reports.schemas import AnnualReport, Figure, Revision
+from app.reports.schemas import AnnualReport, Bulletin, Figure, Revision
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 APPENDIX_HEADING = "附：数据附表"
@@ -110,7 +110,7 @@ def appendix_lead(report: AnnualReport) -> str:
     )
 
 
-def as_of_line(report: AnnualReport) -> str:
+def as_of_line(report: AnnualReport | Bulletin) -> str:
     return (
         f"数据截至：{beijing_time(report.data_as_of)}（北京时间，所用数值的最后更新时间）；"
         f"生成时间：{beijing_time(report.generated_at)}。"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,6 +86,44 @@ class AnnualReport(BaseModel):
     unapproved_months: int = Field(
         default=0, description="含未审核的月度报表数 / monthly reports counted that are not approved yet"
     )
+
+    def figure(self, key: str) -> Figure | None:
+        return next((f for f in self.figures if f.key == key), None)
+
+
+# ----------------------------------------------------------------------------- bulletins
+
+
+class Table(BaseModel):
+    """A table of a bulletin: its caption, header and rows as the text writes them."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+class BulletinSection(Section):
+    tables: list[Table] = Field(default_factory=list)
+
+
+class Bulletin(BaseModel):
+    """A periodic bulletin (执法工作通报) of an area for a month, quarter, half, year or range of months."""
+
+    kind: Literal["bulletin"] = "bulletin"
+    district: ReportDistrict
+    period: str = Field(description="统计期，API 写法 / the period as the API writes it", examples=["2025-Q1"])
+    period_zh: str = Field(examples=["2025年第一季度"])
+    year: int
+    month_from: int
+    month_to: int
+    title: str
+    intro: str
+    sections: list[BulletinSection]
+    notes: list[str]
+    figures: list[Figure]
+    data_as_of: dt.datetime | None
+    generated_at: dt.datetime
+    approved_only: bool = False
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
