@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.auth.scope import SYSTEM
+from app.core.db import Database
 from app.core.deps import today
 from app.core.errors import ValidationFailed
 from app.core.periods import Period, parse_period
@@ -370,3 +371,38 @@ def test_bulletin_as_docx_and_html_through_the_api(
     r = bulletin_client.get("/api/v1/reports/bulletin", params={**params, "format": "html"}, headers=admin_headers)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "<caption>表1  2025年1—9月各区（县）执法检查和隐患排查情况</caption>" in r.text
+
+
+# ----------------------------------------------------------------------------- the command line
+
+
+def test_cli_writes_the_bulletin_of_the_city_and_of_each_district(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    import app.reports.cli as report_cli
+    from app.cli import app
+
+    monkeypatch.setattr(report_cli, "open_database", lambda: database)
+    runner = CliRunner()
+    today_ = ("--today", TODAY.isoformat())
+    out = tmp_path / "q1.docx"
+    done = runner.invoke(app, ["bulletin", "--district", TIANJIN, "--period", "2025-Q1", "-o", str(out), *today_])
+    assert done.exit_code == 0, done.output
+    assert Document(str(out)).paragraphs[0].text == "天津市应急管理局2025年第一季度执法工作统计通报"
+
+    folder = tmp_path / "tianjin"
+    args = ["bulletin", "--district", TIANJIN, "--period", "2025-01:2025-09", "--format", "md", "--children"]
+    done = runner.invoke(app, [*args, "-o", str(folder), *today_])
+    assert done.exit_code == 0, done.output
+    files = sorted(p.name for p in folder.iterdir())
+    assert len(files) == 17  # the city and its sixteen districts
+    assert "120000-天津市-2025-01_2025-09.md" in files
+    hedong = (folder / "120102-河东区-2025-01_2025-09.md").read_text(encoding="utf-8")
+    assert hedong.startswith("# 天津市河东区应急管理局2025年1—9月执法工作统计通报")
+    assert "已写入 Written: 17 个文件 files" in done.output
+
+    refused = runner.invoke(app, ["bulletin", "--district", TIANJIN, "--period", "2025-Q4", *today_])
+    assert refused.exit_code == 2
+    assert "最近一个已结束的月份是 2025年9月" in " ".join(refused.output.split())
