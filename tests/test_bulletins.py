@@ -19,7 +19,7 @@ from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.scope import SYSTEM
@@ -406,3 +406,43 @@ def test_cli_writes_the_bulletin_of_the_city_and_of_each_district(
     refused = runner.invoke(app, ["bulletin", "--district", TIANJIN, "--period", "2025-Q4", *today_])
     assert refused.exit_code == 2
     assert "最近一个已结束的月份是 2025年9月" in " ".join(refused.output.split())
+
+
+# ----------------------------------------------------------------------------- editions
+
+
+def test_a_bulletin_is_saved_as_an_edition_listed_with_the_reports(
+    tianjin: list[str], bulletin_client: TestClient, admin_headers: dict[str, str], session: Session
+) -> None:
+    r = bulletin_client.post("/api/v1/reports", json={"district": TIANJIN, "period": "2025-Q1"}, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    saved = r.json()
+    assert saved["kind"] == "bulletin" and saved["period"] == "2025-Q1" and saved["year"] == 2025
+    assert saved["title"] == "天津市应急管理局2025年第一季度执法工作统计通报" and saved["revisions"] == []
+    listed = bulletin_client.get("/api/v1/reports", params={"district": TIANJIN}, headers=admin_headers).json()
+    assert any(e["id"] == saved["id"] and e["period"] == "2025-Q1" for e in listed)
+
+    # 河东区 reports 10 more inspections for January: today's bulletin says 8190, the edition 8180.
+    session.execute(
+        update(MonthlyValue)
+        .where(
+            MonthlyValue.district_code == HEDONG,
+            MonthlyValue.month == dt.date(2025, 1, 1),
+            MonthlyValue.indicator_code == "inspection.enterprises",
+        )
+        .values(value=120)
+    )
+    yearly.refresh(session, {(HEDONG, 2025)})
+    again = bulletin_client.get(f"/api/v1/reports/{saved['id']}", headers=admin_headers).json()
+    revised = next(x for x in again["revisions"] if x["key"] == "inspection.enterprises")
+    assert (revised["old_value"], revised["new_value"]) == (8180, 8190)
+    md = bulletin_client.get(f"/api/v1/reports/{saved['id']}", params={"format": "md"}, headers=admin_headers).text
+    assert "执法检查方面，开展执法检查8180家次" in md and "8180家次" in md.split("定稿后修订的数字")[1]
+
+    for body, code in (
+        ({"district": TIANJIN, "period": "2025-Q1", "year": 2024}, "edition.year_period"),
+        ({"district": TIANJIN}, "edition.what"),
+        ({"district": TIANJIN, "period": "2025-Q4"}, "period.not_ended"),
+    ):
+        problem = assert_problem(bulletin_client.post("/api/v1/reports", json=body, headers=admin_headers), 422)
+        assert problem["errors"][0]["code"] == code

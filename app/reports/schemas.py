@@ -133,10 +133,20 @@ class Bulletin(BaseModel):
 
 
 class EditionCreate(BaseModel):
+    """The year-end report of ``district`` and ``year``, or (with ``period``) the bulletin of that period."""
+
     model_config = ConfigDict(extra="forbid")
 
     district: str = Field(description="区划代码（区县、市或省）/ district code", examples=["120102"])
-    year: int = Field(examples=[2021])
+    year: int | None = Field(
+        default=None, description="年度报告的年份 / the year of a year-end report", examples=[2021]
+    )
+    period: str | None = Field(
+        default=None,
+        max_length=40,
+        description="通报的统计期（给出时保存通报）/ a bulletin's period (saves a bulletin when given)",
+        examples=["2025-Q1"],
+    )
 
 
 class Revision(BaseModel):
@@ -157,6 +167,8 @@ class EditionSummary(BaseModel):
     district: str
     district_name: str
     year: int
+    kind: Literal["annual", "bulletin"] = Field(default="annual", description="年度报告或通报 / report or bulletin")
+    period: str | None = Field(default=None, description="通报的统计期 / a bulletin's period", examples=["2025-Q1"])
     title: str
     created_by: str
     created_at: dt.datetime
@@ -164,7 +176,7 @@ class EditionSummary(BaseModel):
 
 
 class EditionOut(EditionSummary):
-    report: AnnualReport
+    report: AnnualReport | Bulletin
     revisions: list[Revision] = Field(
         description="定稿后数据被修改的数字（旧 → 新），定稿本身不变 / figures revised since the edition was "
         "saved (old → new); the edition itself does not change"

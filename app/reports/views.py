@@ -151,10 +151,12 @@ def rendered_bulletin(bulletin: Bulletin, fmt: ReportFormat, edition: EditionInf
 
 @router.post(
     "/reports",
-    summary="保存报告定稿 / Save a report as final",
-    description="按现有数据生成报告并保存为定稿：此后数据再有修改，定稿中的数字和正文不变；"
-    "查看定稿时列出已被修改的数字（旧 → 新）。需要报送权限（staff 或 admin）。"
-    "\n\nGenerates the report from today's data and saves it as a final edition: later changes of the data "
+    summary="保存报告或通报定稿 / Save a report or bulletin as final",
+    description="按现有数据生成年度报告（year）或通报（period，如 2025-Q1）并保存为定稿，与年度报告定稿同一列表："
+    "此后数据再有修改，定稿中的数字和正文不变；查看定稿时列出已被修改的数字（旧 → 新）。"
+    "需要报送权限（staff 或 admin）。"
+    "\n\nGenerates the year-end report (year) or a bulletin (period, e.g. 2025-Q1) from today's data and saves "
+    "it as a final edition, listed with the others: later changes of the data "
     "leave the edition's figures and text as they are; reading it lists the figures revised since "
     "(old → new). Needs the staff or admin role.",
     status_code=201,
@@ -162,7 +164,7 @@ def rendered_bulletin(bulletin: Bulletin, fmt: ReportFormat, edition: EditionInf
     responses={**problem_responses({400: "请求体不是有效的 JSON / The body is not valid JSON"}), **PROBLEMS},
 )
 def create_edition(body: EditionCreate, ctx: StatsDep, response: Response) -> EditionOut:
-    edition = service.create(ctx, district=body.district, year=body.year)
+    edition = service.create(ctx, district=body.district, year=body.year, period=body.period)
     out, _info = service.read(ctx, edition_id=edition.id)
     response.headers["Location"] = f"/api/v1/reports/{edition.id}"
     return out
@@ -203,4 +205,6 @@ def get_edition(
     out, info = service.read(ctx, edition_id=edition_id)
     if format == ReportFormat.json:
         return out
+    if isinstance(out.report, Bulletin):
+        return rendered_bulletin(out.report, format, info)
     return rendered(out.report, format, info)
