@@ -108,13 +108,21 @@ def write_children(
     )
     with progress:
         task = progress.add_task(f"{parent.name}{year}年度报告 reports", total=len(children), current="")
+        written, without_data = 0, []
         for child in children:
             progress.update(task, current=f"{child.code} {child.name}")
-            annual = build_annual_report(ctx, district=child.code, year=year)
-            (folder / f"{child.code}-{child.name}-{year}.{fmt.extension}").write_bytes(fmt.render(annual))
+            try:
+                annual = build_annual_report(ctx, district=child.code, year=year)
+            except NotFound:  # report.no_data: no file, named below
+                without_data.append(f"{child.name}（{child.code}）")
+            else:
+                (folder / f"{child.code}-{child.name}-{year}.{fmt.extension}").write_bytes(fmt.render(annual))
+                written += 1
             progress.advance(task)
-    console.print(f"已写入 Written: {len(children)} 个文件 files in {folder}")
-    return 0
+    console.print(f"已写入 Written: {written} 个文件 files in {folder}")
+    if without_data:
+        console.print(f"[yellow]没有数据、未生成 / no data, no file: {'、'.join(without_data)}[/yellow]")
+    return 0 if written else 1
 
 
 @commands.command(

@@ -438,6 +438,10 @@ def to_docx(report: AnnualReport, edition: EditionInfo | None = None) -> bytes:
             doc, f"图1  {report.chart.label}月度趋势（{report.chart.year}年与{report.chart.previous_year}年）"
         )
 
+    if report.situation is not None:
+        para(doc, report.situation.heading, "Heading 1")
+        for text in report.situation.paragraphs:
+            doc.add_paragraph(text)
     for heading in report.writer_sections:
         para(doc, heading, "Heading 1")
         doc.add_paragraph(PLACEHOLDER)

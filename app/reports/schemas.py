@@ -76,6 +76,9 @@ class AnnualReport(BaseModel):
     main_heading: str = Field(examples=["一、2021年度推进法治政府建设的主要举措和成效"])
     sections: list[Section]
     notes: list[str] = Field(description="正文下的注 / notes under the text")
+    situation: Section | None = Field(
+        default=None, description="安全生产形势（生产安全事故）/ the safety record (accidents), a part of its own"
+    )
     writer_sections: list[str] = Field(description="需撰写人填写的部分 / headed sections the writer fills")
     figures: list[Figure]
     key_figures: list[str] = Field(description="与上年对比表中的指标 / figure keys of the key-figure table")

@@ -109,11 +109,11 @@ def saved_report(edition: ReportEdition) -> AnnualReport | Bulletin:
 
 
 def current_report(ctx: StatsContext, edition: ReportEdition) -> AnnualReport | Bulletin | None:
-    """What the edition's report says from today's data; None when the data are gone (a bulletin's
-    period without data any more)."""
-    if edition.period is None:
-        return build_annual_report(ctx, district=edition.district_code, year=edition.year)
+    """What the edition's report says from today's data; None when the data are gone (404
+    report.no_data: every figure of the edition is then listed as gone)."""
     try:
+        if edition.period is None:
+            return build_annual_report(ctx, district=edition.district_code, year=edition.year)
         return build_bulletin(ctx, district=edition.district_code, period=edition.period)
     except NotFound:
         return None
