@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -122,8 +123,11 @@ def test_docx_has_the_figure_table_the_chart_page_numbers_and_empty_sections(hed
         assert texts[i + 1] == "（请撰写人填写）"
 
     appendix = doc.tables[1]
-    codes = {r.cells[3].text for r in appendix.rows[1:]}
-    assert {"inspection.enterprises", "case_review.meetings", "activities(kind=drill)"} <= codes
+    items = {r.cells[0].text for r in appendix.rows[1:]}
+    assert {"执法检查", "案审会", "应急演练活动名称"} <= items
+    # In human names: no indicator code anywhere in the appendix; every row whole on one page.
+    assert not any(re.search(r"[a-z_]+\.[a-z_]+|month_reports", c.text) for r in appendix.rows for c in r.cells)
+    assert all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in appendix.rows)
 
 
 def _soffice() -> str:
@@ -183,7 +187,7 @@ def test_docx_appendix_states_the_rows_of_the_markdown_appendix(
     expected = []
     for cells in appendix_cells(markdown):
         cells = [c.replace("\\|", "|") for c in cells]
-        change, basis = cells[6], cells[7]
-        expected.append([*cells[:6], change + ("；" + basis if basis != "—" else "")])
+        change, basis = cells[5], cells[6]
+        expected.append([*cells[:5], change + ("；" + basis if basis != "—" else "")])
     appendix = Document(io.BytesIO(hedong_docx)).tables[1]
     assert [[c.text for c in r.cells] for r in appendix.rows[1:]] == expected

@@ -18,7 +18,6 @@ from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
@@ -391,7 +390,7 @@ def _quantity(value: float | None, unit: str) -> str:
 
 
 def appendix_table_rows(report: AnnualReport) -> list[list[str]]:
-    return [[r.item, r.text, r.value, r.code, r.period, r.missing, r.change_and_basis()] for r in appendix_rows(report)]
+    return [[r.item, r.text, r.value, r.period, r.missing, r.change_and_basis()] for r in appendix_rows(report)]
 
 
 # ----------------------------------------------------------------------------- the document
@@ -446,21 +445,19 @@ def to_docx(report: AnnualReport, edition: EditionInfo | None = None) -> bytes:
         para(doc, heading, "Heading 1")
         doc.add_paragraph(PLACEHOLDER)
 
-    # The appendix is a landscape section of its own: its table is wide. Page numbers continue.
-    appendix_section = doc.add_section(WD_SECTION.NEW_PAGE)
-    appendix_section.orientation = WD_ORIENT.LANDSCAPE
-    appendix_section.page_width, appendix_section.page_height = PAGE_HEIGHT, PAGE_WIDTH
+    # The appendix starts a page of its own, portrait like the rest (six columns in human names).
     appendix = para(doc, "附件", "Heading 1")
     appendix.paragraph_format.first_line_indent = Pt(0)
+    appendix.paragraph_format.page_break_before = True
     para(doc, APPENDIX_HEADING.removeprefix("附："), STYLE_TITLE)
     para(doc, appendix_lead(report), STYLE_APPENDIX)
     table(
         doc,
-        ["项目", "文中写法", "数值", "指标代码", "统计月份", "缺报月份", "同比及口径"],
+        ["项目", "文中写法", "数值", "统计月份", "缺报月份", "同比及口径"],
         appendix_table_rows(report),
         STYLE_APPENDIX,
-        centred={2, 4, 5},
-        widths=[40, 40, 20, 45, 22, 18, 58],
+        centred={2, 3, 4},
+        widths=[30, 24, 18, 20, 16, 48],
     )
     para(doc, as_of_line(report), STYLE_APPENDIX)
     if edition and edition.revisions:
