@@ -29,7 +29,7 @@ from app.core.errors import ValidationFailed
 from app.core.periods import Period, parse_period
 from app.districts.models import District
 from app.reports.bulletin import build_bulletin
-from app.reports.bulletin_render import bulletin_docx, bulletin_markdown
+from app.reports.bulletin_render import appendix_figures, bulletin_docx, bulletin_markdown
 from app.reports.docx import DOCX_MEDIA_TYPE
 from app.stats.context import StatsContext
 from app.values import yearly
@@ -353,9 +353,10 @@ def test_docx_renders_to_pdf_without_a_row_split_across_pages(
         for name, cells in table_rows(markdown, caption).items():
             row_text = "".join(cells).replace(" ", "")
             assert any(row_text in re.sub(r"\s", "", page) for page in pages), (caption, name)
-    for f in bulletin.figures:
-        if f.district and f.key.startswith("rank."):
-            assert any(f.district + f.text in re.sub(r"\s", "", page) for page in pages), f.key
+    named = [f for f in appendix_figures(bulletin) if f.district]
+    assert named, "the appendix names the districts that missed, sent late or had returned months"
+    for f in named:
+        assert any(f"{f.district}{f.text}" in re.sub(r"\s", "", page) for page in pages), f.key
 
 
 def test_bulletin_as_docx_and_html_through_the_api(

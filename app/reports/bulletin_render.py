@@ -27,22 +27,31 @@ from app.reports.render import (
 )
 from app.reports.schemas import Bulletin, Figure
 
-APPENDIX_COLUMNS = ("项目", "区（县）", "文中写法", "数值", "统计期", "未报送", "比较及口径")
+APPENDIX_COLUMNS = ("项目", "区（县）", "文中写法", "数值", "未报送", "比较及口径")
 # Millimetres per appendix column on a portrait page (156 mm of text width).
-APPENDIX_WIDTHS = [30, 18, 24, 18, 20, 14, 32]
+APPENDIX_WIDTHS = [32, 18, 24, 20, 16, 46]
+
+
+def appendix_figures(bulletin: Bulletin) -> list[Figure]:
+    """The figures the appendix lists: each district's ranking figures are the rows of 表1 and 表2
+    already (and in the JSON), so the appendix does not repeat them."""
+    return [f for f in bulletin.figures if not f.key.startswith("rank.")]
 
 
 def appendix_row(f: Figure) -> list[str]:
-    """One figure as the appendix lists it: in words, its exact value, its period and comparison."""
+    """One figure as the appendix lists it: in words, its exact value and its comparison (the period is
+    the bulletin's, stated once in the lead)."""
     compared = f.change_text or "—"
     if f.previous is not None and f.unit != "%" and not f.key.startswith("rate."):
-        compared += f"（上年同期可比{exact(f.previous)}，本期可比{exact(f.comparable)}）"
+        if f.comparable is not None and f.comparable != f.value:
+            compared += f"（上年同期可比{exact(f.previous)}，本期可比{exact(f.comparable)}）"
+        else:
+            compared += f"（上年同期{exact(f.previous)}）"
     return [
         f.label,
         f.district or "—",
         f.text,
         exact(f.value),
-        f.period,
         f.missing or "—",
         compared + (f"；{f.basis}" if f.basis else ""),
     ]
@@ -50,10 +59,14 @@ def appendix_row(f: Figure) -> list[str]:
 
 def appendix_lead(bulletin: Bulletin) -> str:
     d = bulletin.district
+    b = bulletin
+    months = f"{b.month_from}月" if b.month_from == b.month_to else f"{b.month_from}—{b.month_to}月"
+    tables = [t.caption.split()[0] for section in b.sections for t in section.tables]
     return (
-        f"统计范围：{d.full_name}；统计期：{bulletin.period_zh}（{bulletin.year}年{bulletin.month_from}—"
-        f"{bulletin.month_to}月）；同比与上年同期比较，按可比口径只计两年均已报送的区县-月份。"
-        "数字按通报写法：1万起以“万”计、1亿起以“亿”计，百分比保留一位小数。指标代码见 JSON 格式下载（format=json）。"
+        f"统计范围：{d.full_name}；统计期：{b.period_zh}（{b.year}年{months}）；"
+        "同比与上年同期比较，按可比口径只计两年均已报送的区县-月份。"
+        + (f"各区（县）数字见{'、'.join(tables)}。" if tables else "")
+        + "数字按通报写法：1万起以“万”计、1亿起以“亿”计，百分比保留一位小数。指标代码见 JSON 格式下载（format=json）。"
     )
 
 
@@ -75,7 +88,7 @@ def _context(bulletin: Bulletin, edition: EditionInfo | None) -> dict[str, Any]:
         "appendix_heading": APPENDIX_HEADING,
         "appendix_lead": appendix_lead(clean),
         "appendix_columns": APPENDIX_COLUMNS,
-        "appendix_rows": [appendix_row(f) for f in clean.figures],
+        "appendix_rows": [appendix_row(f) for f in appendix_figures(clean)],
         "as_of_line": as_of_line(clean),
         "revisions_heading": REVISIONS_HEADING,
         "revisions": revision_lines(edition.revisions) if edition else [],
@@ -131,9 +144,9 @@ def bulletin_docx(bulletin: Bulletin, edition: EditionInfo | None = None) -> byt
     layout.table(
         doc,
         list(APPENDIX_COLUMNS),
-        [appendix_row(f) for f in b.figures],
+        [appendix_row(f) for f in appendix_figures(b)],
         layout.STYLE_APPENDIX,
-        centred={3, 4, 5},
+        centred={3, 4},
         widths=APPENDIX_WIDTHS,
     )
     layout.para(doc, as_of_line(b), layout.STYLE_APPENDIX)
