@@ -447,3 +447,14 @@ def test_a_bulletin_is_saved_as_an_edition_listed_with_the_reports(
     ):
         problem = assert_problem(bulletin_client.post("/api/v1/reports", json=body, headers=admin_headers), 422)
         assert problem["errors"][0]["code"] == code
+
+
+def test_a_month_still_within_its_deadline_is_not_counted_missing(tianjin: list[str], session: Session) -> None:
+    """On 5 October, September has ended but its report is due on the 10th: 蓟州区's unsent July is 漏报,
+    and the bulletin says September is not yet due."""
+    bulletin = build_bulletin(
+        StatsContext(session, SYSTEM, dt.date(2025, 10, 5)), district=TIANJIN, period="2025-07:2025-09"
+    )
+    quality = next(s for s in bulletin.sections if s.heading.endswith("报送质量"))
+    assert "漏报（逾期未报送）：蓟州区7月。" in quality.paragraphs
+    assert "9月报表报送期限为10月10日，尚未到期，未报送的区（县）不计为漏报。" in quality.paragraphs

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from app.core.db import utcnow
 from app.core.errors import NotFound
-from app.core.periods import EARLIEST_MONTH, Period, parse_period
+from app.core.periods import EARLIEST_MONTH, Period, due_date, month_start, parse_period, past_deadline
 from app.districts.codes import is_municipality
 from app.districts.models import DistrictLevel
 from app.reports.annual import describe_district
@@ -469,6 +469,13 @@ class _Builder:
             )
             text += f"，报送率{format_percent(rate)}，按时报送率{format_percent(on_time)}"
         paragraphs = [text + "。"]
+        not_due = [m for m in months if not past_deadline(month_start(p.year, m), self.ctx.today)]
+        if not_due:
+            # A report still within its deadline is not missing: say so, or the counts read as complete.
+            due = due_date(month_start(p.year, not_due[0]))
+            paragraphs.append(
+                f"{format_months(not_due)}报表报送期限为{due.month}月{due.day}日，尚未到期，未报送的区（县）不计为漏报。"
+            )
         for key, word, found in (
             ("missing", "漏报（逾期未报送）", missing),
             ("late", "迟报", late),
