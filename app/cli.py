@@ -159,7 +159,7 @@ def seed(
 # ------------------------------------------------------------------------------- the domains' words
 
 app.add_typer(auth_cli.commands)  # users create|list, tokens create|revoke
-app.add_typer(reports_cli.commands)  # report
+app.add_typer(reports_cli.commands)  # report, bulletin
 app.add_typer(values_cli.commands)  # summary check|rebuild
 app.add_typer(backup_cli.commands)  # backup, restore
 

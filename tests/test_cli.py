@@ -36,7 +36,7 @@ from tests.conftest import BACKENDS, SEED_TODAY, FreshDatabases
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "c" * 40
-WORDS = ["serve", "migrate", "seed", "users", "tokens", "report", "summary", "backup", "restore"]
+WORDS = ["serve", "migrate", "seed", "users", "tokens", "report", "bulletin", "summary", "backup", "restore"]
 HEDONG = "120102"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.scope import SYSTEM
 from app.core.db import Database
+from app.core.errors import NotFound
 from app.districts.models import DistrictLevel
 from app.reports.annual import build_annual_report
 from app.reports.render import APPENDIX_HEADING, to_html, to_markdown
@@ -38,7 +39,7 @@ HEDONG_DRILLS = [
 ]
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:万|亿)?%?")
 # Appendix columns whose cells say what the text says: 文中写法, 统计月份, 缺报月份, 同比.
-TRACED_COLUMNS = (1, 4, 5, 6)
+TRACED_COLUMNS = (1, 3, 4, 5)
 
 
 def annual_md(client: TestClient, headers: dict[str, str], district: str, year: int) -> str:
@@ -79,9 +80,13 @@ def test_hedong_2021_states_the_reports_figures(client: TestClient, admin_header
     assert "天津市河东区应急管理局2021年度法治政府建设情况报告" in text
     assert "“双随机、一公开”抽查199件" in text
     assert "执法检查807家次" in text
-    # 2020 has no February or March: the change covers the months both years have and says so,
-    # once per paragraph (the appendix repeats it on every row).
-    assert "执法检查807家次，按可比口径同比下降4.9%；排查发现安全隐患和违法行为904项，同比下降9.6%" in text
+    # 2020 has no February or March: the change covers the months both years have and says so; beside
+    # it the change on last year's full-year total (the figure last year's report states), so that
+    # a rise on 736 and a fall on the comparable months read as two facts, not a contradiction.
+    assert (
+        "执法检查807家次，较上年全年（736家次）增长9.6%，按可比口径同比下降4.9%；"
+        "排查发现安全隐患和违法行为904项，较上年全年（863项）增长4.8%，按可比口径同比下降9.6%"
+    ) in text
     assert "案审会28次" in text
     assert "审理案件63件" in text
     # The five drills, named and joined by 、 in one sentence.
@@ -118,12 +123,13 @@ def test_areas_follow_the_issue_order(session: Session) -> None:
         "（五）应急演练",
         "（六）执法培训与考试",
         "（七）普法宣传",
-        "（八）生产安全事故",
     ]
+    # Accidents are the district's safety record, not the bureau's work: a part of their own.
+    assert report.situation is not None and report.situation.heading == "二、安全生产形势"
     assert report.writer_sections == [
-        "二、主要负责人履行第一责任人职责情况",
-        "三、存在的不足和原因",
-        "四、下一年度工作安排",
+        "三、主要负责人履行第一责任人职责情况",
+        "四、存在的不足和原因",
+        "五、下一年度工作安排",
     ]
 
 
@@ -137,6 +143,8 @@ def test_every_number_of_the_text_is_in_the_appendix(
     markdown = annual_md(client, admin_headers, district, year)
     assert appendix_cells(markdown), "the appendix has no rows"
     assert untraced_numbers(markdown) == set()
+    # Human names: no indicator code or table name in the document (they are in format=json).
+    assert not re.search(r"[a-z_]+\.[a-z_]+|month_reports|activities\(", markdown.split(APPENDIX_HEADING)[1])
     assert "数据截至：" in markdown.split(APPENDIX_HEADING)[1]
 
 
@@ -213,14 +221,21 @@ def test_an_area_with_nothing_reported_is_left_out_and_zero_is_written_as_zero(s
     assert "应急演练" not in text
     assert report.figure("drill.drills") is None
     assert "共发生生产安全事故0起" in text and "死亡0人" in text
-    assert [s.heading for s in report.sections][-1] == "（七）生产安全事故"
+    assert [s.heading for s in report.sections][-1] == "（六）普法宣传"
+    assert report.situation is not None and report.situation.heading == "二、安全生产形势"
 
 
-def test_a_district_without_data_says_so(session: Session) -> None:
-    report = build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district="110101", year=2021)
-    assert report.figures == []
-    assert report.sections[0].paragraphs == ["2021年暂无已报送的执法工作数据。"]
-    assert untraced_numbers(to_markdown(report)) == set()
+def test_a_district_without_data_is_404_report_no_data(
+    session: Session, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """No empty report with 数据截至：无: a year without data is a 404 problem."""
+    with pytest.raises(NotFound) as caught:
+        build_annual_report(StatsContext(session, SYSTEM, SEED_TODAY), district="110101", year=2021)
+    assert caught.value.extra["code"] == "report.no_data"
+    r = client.get("/api/v1/reports/annual", params={"district": "110101", "year": 2021}, headers=admin_headers)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["code"] == "report.no_data" and "北京市东城区2021年没有已报送的数据" in body["detail"]
 
 
 # ----------------------------------------------------------------------------- a city or province
@@ -262,8 +277,11 @@ def test_city_report_sums_names_most_and_least_and_reports_completeness(session:
     assert (least.district, least.value) == (names[worst], totals[worst])
     text = body_of(to_markdown(report))
     assert f"执法检查最多的是{most.district}（{most.text}），最少的是{least.district}（{least.text}）" in text
+    # The districts left out of 最少 are named, not silently skipped.
+    skipped = "、".join(names[c] for c in sorted(set(totals) - complete))
+    assert f"{skipped}有月份未报送，未参与最少的比较" in text
     # Completeness: the paragraph and the note name the months not reported.
-    assert report.sections[-1].heading == "（九）数据报送情况"
+    assert report.sections[-1].heading == "（八）数据报送情况"
     completeness = completeness_of(StatsContext(session, SYSTEM, SEED_TODAY), year=2021, parent=TIANJIN)
     reported = report.figure("completeness.reported")
     assert reported is not None and reported.value == completeness.submitted + completeness.late
@@ -364,7 +382,7 @@ def test_user_text_cannot_add_markup_to_the_markdown_or_the_page(session: Sessio
     assert HOSTILE_TITLE in html.unescape(re.sub(r"<[^>]+>", "", rendered))  # shown as written
     rows = re.findall(r"<tr>(.*?)</tr>", rendered.split("附：数据附表")[1], flags=re.S)
     assert len(rows) == len(report.figures) + 1
-    assert all(row.count("<td") == 8 for row in rows[1:]), "a cell broke out of its column"
+    assert all(row.count("<td") == 7 for row in rows[1:]), "a cell broke out of its column"
     assert "某|区&lt;b&gt;" in rows[1]
 
     page = to_html(report)

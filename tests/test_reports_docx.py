@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -101,7 +102,7 @@ def test_docx_has_the_figure_table_the_chart_page_numbers_and_empty_sections(hed
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in key_table.rows[1:]}
     assert rows["执法检查"][1] == "807家次"
     # 2020 lacks February and March: the change is over the months both years have, and says so.
-    assert rows["执法检查"][-1] == "按可比口径同比下降4.9%"
+    assert rows["执法检查"][-1] == "较上年全年（736家次）增长9.6%，按可比口径同比下降4.9%"
     assert rows["案审会"][1] == "28次"
     assert any(p.text.startswith("表1") for p in doc.paragraphs)
 
@@ -114,14 +115,19 @@ def test_docx_has_the_figure_table_the_chart_page_numbers_and_empty_sections(hed
     assert "PAGE" in footer_xml and 'w:fldCharType="begin"' in footer_xml
 
     texts = [p.text for p in doc.paragraphs]
-    for heading in ("二、主要负责人履行第一责任人职责情况", "三、存在的不足和原因", "四、下一年度工作安排"):
+    situation = texts.index("二、安全生产形势")
+    assert style_of(doc.paragraphs[situation]).name == "Heading 1"
+    for heading in ("三、主要负责人履行第一责任人职责情况", "四、存在的不足和原因", "五、下一年度工作安排"):
         i = texts.index(heading)
         assert style_of(doc.paragraphs[i]).name == "Heading 1"
         assert texts[i + 1] == "（请撰写人填写）"
 
     appendix = doc.tables[1]
-    codes = {r.cells[3].text for r in appendix.rows[1:]}
-    assert {"inspection.enterprises", "case_review.meetings", "activities(kind=drill)"} <= codes
+    items = {r.cells[0].text for r in appendix.rows[1:]}
+    assert {"执法检查", "案审会", "应急演练活动名称"} <= items
+    # In human names: no indicator code anywhere in the appendix; every row whole on one page.
+    assert not any(re.search(r"[a-z_]+\.[a-z_]+|month_reports", c.text) for r in appendix.rows for c in r.cells)
+    assert all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in appendix.rows)
 
 
 def _soffice() -> str:
@@ -181,7 +187,7 @@ def test_docx_appendix_states_the_rows_of_the_markdown_appendix(
     expected = []
     for cells in appendix_cells(markdown):
         cells = [c.replace("\\|", "|") for c in cells]
-        change, basis = cells[6], cells[7]
-        expected.append([*cells[:6], change + ("；" + basis if basis != "—" else "")])
+        change, basis = cells[5], cells[6]
+        expected.append([*cells[:5], change + ("；" + basis if basis != "—" else "")])
     appendix = Document(io.BytesIO(hedong_docx)).tables[1]
     assert [[c.text for c in r.cells] for r in appendix.rows[1:]] == expected

@@ -77,7 +77,7 @@ def test_a_saved_edition_survives_a_later_upload_and_reports_the_revision(
     assert md.status_code == 200
     text, revisions = md.text.split("## 定稿后修订的数字")
     assert "执法检查807家次" in text and "817" not in text
-    assert "执法检查［inspection.enterprises］：807家次" in revisions and "→ 817家次" in revisions
+    assert "执法检查：807家次" in revisions and "→ 817家次" in revisions
     docx = client.get(f"/api/v1/reports/{saved['id']}", params={"format": "docx"}, headers=admin_headers)
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
 

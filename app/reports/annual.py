@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
+from app.core.errors import NotFound
 from app.core.periods import EARLIEST_MONTH, ended_months
 from app.districts import service as districts
 from app.districts.codes import PSEUDO_CITY_NAMES
@@ -61,6 +62,12 @@ COMPARABLE = "按可比口径"
 CHART_INDICATOR = "inspection.enterprises"
 MAX_NAMED_ACTIVITIES = 10
 WRITER_SECTIONS = ("二、主要负责人履行第一责任人职责情况", "三、存在的不足和原因", "四、下一年度工作安排")
+SITUATION_HEADING = "二、安全生产形势"
+WRITER_SECTIONS_AFTER_SITUATION = (
+    "三、主要负责人履行第一责任人职责情况",
+    "四、存在的不足和原因",
+    "五、下一年度工作安排",
+)
 CHINESE_ORDINALS = "一二三四五六七八九十"
 
 
@@ -236,6 +243,8 @@ class _Builder:
         self.partial_comparison = False
         self._cells: dict[str, tuple[set[int], set[int]]] | None = None
         self._rankings: dict[str, RankingOut] | None = None
+        # Last year's full-year totals (all its reported months), for the full-year change.
+        self.last_year_totals: dict[str, float] = {}
 
     # ------------------------------------------------------------------ figures
 
@@ -308,6 +317,18 @@ class _Builder:
             if t.comparable_total == 0:
                 return qualifier + "与上年持平", basis
             return None, f"{last}为0，不作同比"
+        full = self.last_year_totals.get(t.code)
+        if qualifier and self.month_to == 12 and full is not None and t.total is not None:
+            # Last year's report states its own full-year total: say the change on it as well, so that
+            # a reader holding both reports sees why the comparable change can have the other sign.
+            whole = change_percent(t.total, full)
+            if whole is not None:
+                stated = format_change(whole, "较上年全年", "与上年全年持平").replace("全年增长", "全年（X）增长")
+                stated = stated.replace("全年下降", "全年（X）下降").replace("X", format_quantity(full, t.unit))
+                return (
+                    f"{stated}，{qualifier}{format_change(pct)}",
+                    basis + f"；上年全年{format_quantity(full, t.unit)}",
+                )
         return qualifier + format_change(pct), basis
 
     # ------------------------------------------------------------------ paragraphs
@@ -427,6 +448,12 @@ class _Builder:
                     )
                 )
                 parts.append(f"{word}的是{names}（{text}）")
+            # Who was not compared for 最少 is said, not silently left out.
+            skipped = [
+                r.name for r in sorted(ranking.rows, key=lambda r: r.code) if r.months_reported < r.months_expected
+            ]
+            if skipped:
+                parts.append(f"{'、'.join(skipped)}有月份未报送，未参与最少的比较")
             clauses.append(label + "，".join(parts))
         return f"从各区县看，{'；'.join(clauses)}。" if clauses else ""
 
@@ -563,20 +590,29 @@ def build_annual_report(ctx: StatsContext, *, district: str, year: int) -> Annua
     totals = {t.code: t for t in totals_out.indicators}
     ratios = {r.code: r.value for r in derived_ratios(ctx, district=district, year=year).ratios}
     activities = named_activities(ctx, district=district, year=year, month_to=month_to) if month_to else {}
+    if all(t.total is None for t in totals.values()):
+        when = f"{year}年" if month_to in (0, 12) else b.period
+        raise NotFound(
+            f"{place.full_name}{when}没有已报送的数据，无法生成报告",
+            f"{place.full_name} has no data for {year}: there is nothing to write a report from",
+            code="report.no_data",
+        )
+    if month_to == 12 and year - 1 >= EARLIEST_MONTH.year:
+        last_year = annual_totals(ctx, district=district, year=year - 1)
+        b.last_year_totals = {t.code: t.total for t in last_year.indicators if t.total is not None}
     sections: list[Section] = []
+    situation: Section | None = None
     for area in AREAS:
         names = activities.get(area.activity, []) if area.activity else []
         paragraph = b.area_paragraph(area, totals, ratios, names)
-        if paragraph:
+        if paragraph and area.key == "accident":
+            # The district's safety record is not the bureau's work: a part of its own.
+            situation = Section(heading=SITUATION_HEADING, paragraphs=[paragraph])
+        elif paragraph:
             sections.append(Section(heading=area.heading, paragraphs=[paragraph]))
-    notes: list[str] = []
-    if sections:
-        reporting, notes = b.completeness_sections()
-        if reporting:
-            sections.append(reporting)
-    else:
-        when = f"{year}年" if month_to in (0, 12) else b.period
-        sections.append(Section(heading="", paragraphs=[f"{when}暂无已报送的执法工作数据。"]))
+    reporting, notes = b.completeness_sections()
+    if reporting:
+        sections.append(reporting)
     for i, section in enumerate(s for s in sections if s.heading):
         section.heading = f"（{CHINESE_ORDINALS[i] if i < 10 else i + 1}）{section.heading}"
     if ctx.approved_only:
@@ -607,7 +643,8 @@ def build_annual_report(ctx: StatsContext, *, district: str, year: int) -> Annua
         notes=notes,
         approved_only=ctx.approved_only,
         unapproved_months=totals_out.unapproved_months,
-        writer_sections=list(WRITER_SECTIONS),
+        situation=situation,
+        writer_sections=list(WRITER_SECTIONS if situation is None else WRITER_SECTIONS_AFTER_SITUATION),
         figures=b.figures,
         key_figures=key_figures,
         chart=b.chart() if month_to else None,

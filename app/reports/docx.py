@@ -18,7 +18,6 @@ from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
@@ -150,7 +149,7 @@ _AFTER_SNAP_TO_GRID = (
 )
 
 
-def _setup_styles(doc: DocumentObject) -> None:
+def setup_styles(doc: DocumentObject) -> None:
     _paragraph_style(doc, "Normal", font=BODY_FONT, size=SIZE_BODY, create=False, base=None)
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "en-US")
@@ -189,7 +188,7 @@ def _setup_styles(doc: DocumentObject) -> None:
     _paragraph_style(doc, STYLE_NOTE, font=BODY_FONT, size=Pt(14), line=Pt(24), indent=INDENT)
 
 
-def _font_fallbacks(doc: DocumentObject) -> None:
+def font_fallbacks(doc: DocumentObject) -> None:
     """Name the substitutes in word/fontTable.xml (``w:altName``), for machines without the GB fonts."""
     part = next((p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"), None)
     if part is None:
@@ -208,7 +207,7 @@ def _font_fallbacks(doc: DocumentObject) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _page_setup(doc: DocumentObject) -> None:
+def page_setup(doc: DocumentObject) -> None:
     section = doc.sections[0]
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
     section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
@@ -311,7 +310,7 @@ def _styled(paragraph: Any, style_id: str) -> Any:
     return paragraph
 
 
-def _para(doc: DocumentObject, text: str | None, style: str | None = None) -> Any:
+def para(doc: DocumentObject, text: str | None, style: str | None = None) -> Any:
     paragraph = doc.add_paragraph(text or "")
     return _styled(paragraph, _style_id(style)) if style else paragraph
 
@@ -330,7 +329,7 @@ def _run_xml(text: str, *, bold: bool) -> str:
     return f'<w:r>{fonts}<w:t xml:space="preserve">{xml_escape(text)}</w:t></w:r>'
 
 
-def _table(
+def table(
     doc: DocumentObject, header: list[str], rows: list[list[str]], style: str, centred: set[int], widths: list[int]
 ) -> None:
     """A grid table with a repeated header row; ``widths`` in millimetres, one per column.
@@ -349,8 +348,9 @@ def _table(
                 f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p><w:pPr>'
                 f'<w:pStyle w:val="{style_id}"/>{jc}</w:pPr>{_run_xml(text, bold=is_header)}</w:p></w:tc>'
             )
-        repeat = "<w:trPr><w:tblHeader/></w:trPr>" if is_header else ""
-        return f"<w:tr>{repeat}{''.join(cells)}</w:tr>"
+        # No row is split across pages (cantSplit); the header row repeats on each page.
+        repeat = "<w:tblHeader/>" if is_header else ""
+        return f"<w:tr><w:trPr><w:cantSplit/>{repeat}</w:trPr>{''.join(cells)}</w:tr>"
 
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
     xml = (
@@ -390,78 +390,80 @@ def _quantity(value: float | None, unit: str) -> str:
 
 
 def appendix_table_rows(report: AnnualReport) -> list[list[str]]:
-    return [[r.item, r.text, r.value, r.code, r.period, r.missing, r.change_and_basis()] for r in appendix_rows(report)]
+    return [[r.item, r.text, r.value, r.period, r.missing, r.change_and_basis()] for r in appendix_rows(report)]
 
 
 # ----------------------------------------------------------------------------- the document
 
 
 def _figure_caption(doc: DocumentObject, text: str) -> None:
-    _para(doc, text, STYLE_CAPTION)
+    para(doc, text, STYLE_CAPTION)
 
 
 def to_docx(report: AnnualReport, edition: EditionInfo | None = None) -> bytes:
     report, edition = renderable(report, edition)  # no stored character can break the XML
     doc = Document()
-    _setup_styles(doc)
-    _font_fallbacks(doc)
-    _page_setup(doc)
+    setup_styles(doc)
+    font_fallbacks(doc)
+    page_setup(doc)
     doc.core_properties.title = report.title
     doc.core_properties.author = "应急管理执法工作统计平台"
     doc.core_properties.created = report.generated_at
 
-    _para(doc, report.title, STYLE_TITLE)
+    para(doc, report.title, STYLE_TITLE)
     if edition:
-        _para(doc, edition_line(edition), STYLE_NOTE)
+        para(doc, edition_line(edition), STYLE_NOTE)
     doc.add_paragraph(report.intro)
-    _para(doc, report.main_heading, "Heading 1")
+    para(doc, report.main_heading, "Heading 1")
     for section in report.sections:
         if section.heading:
-            _para(doc, section.heading, "Heading 2")
+            para(doc, section.heading, "Heading 2")
         for text in section.paragraphs:
             doc.add_paragraph(text)
 
     # The notes stay under the text they qualify, before the table and the chart.
     for note in report.notes:
-        _para(doc, note, STYLE_NOTE)
+        para(doc, note, STYLE_NOTE)
     header, rows = key_figure_rows(report)
     if rows:
         _figure_caption(doc, f"表1  {report.district.full_name}{report.year}年主要执法数据与上年同期对比")
         widths = [38, 28, 28, 28, 34] if len(header) == 5 else [50, 34, 34, 38]
-        _table(doc, header, rows, STYLE_TABLE, centred=set(range(1, len(header))), widths=widths)
+        table(doc, header, rows, STYLE_TABLE, centred=set(range(1, len(header))), widths=widths)
     if report.chart is not None:
-        _para(doc, None, STYLE_CAPTION).add_run().add_picture(
+        para(doc, None, STYLE_CAPTION).add_run().add_picture(
             io.BytesIO(chart_png(report.chart)), width=TEXT_WIDTH - Mm(6)
         )
         _figure_caption(
             doc, f"图1  {report.chart.label}月度趋势（{report.chart.year}年与{report.chart.previous_year}年）"
         )
 
+    if report.situation is not None:
+        para(doc, report.situation.heading, "Heading 1")
+        for text in report.situation.paragraphs:
+            doc.add_paragraph(text)
     for heading in report.writer_sections:
-        _para(doc, heading, "Heading 1")
+        para(doc, heading, "Heading 1")
         doc.add_paragraph(PLACEHOLDER)
 
-    # The appendix is a landscape section of its own: its table is wide. Page numbers continue.
-    appendix_section = doc.add_section(WD_SECTION.NEW_PAGE)
-    appendix_section.orientation = WD_ORIENT.LANDSCAPE
-    appendix_section.page_width, appendix_section.page_height = PAGE_HEIGHT, PAGE_WIDTH
-    appendix = _para(doc, "附件", "Heading 1")
+    # The appendix starts a page of its own, portrait like the rest (six columns in human names).
+    appendix = para(doc, "附件", "Heading 1")
     appendix.paragraph_format.first_line_indent = Pt(0)
-    _para(doc, APPENDIX_HEADING.removeprefix("附："), STYLE_TITLE)
-    _para(doc, appendix_lead(report), STYLE_APPENDIX)
-    _table(
+    appendix.paragraph_format.page_break_before = True
+    para(doc, APPENDIX_HEADING.removeprefix("附："), STYLE_TITLE)
+    para(doc, appendix_lead(report), STYLE_APPENDIX)
+    table(
         doc,
-        ["项目", "文中写法", "数值", "指标代码", "统计月份", "缺报月份", "同比及口径"],
+        ["项目", "文中写法", "数值", "统计月份", "缺报月份", "同比及口径"],
         appendix_table_rows(report),
         STYLE_APPENDIX,
-        centred={2, 4, 5},
-        widths=[40, 40, 20, 45, 22, 18, 58],
+        centred={2, 3, 4},
+        widths=[30, 24, 18, 20, 16, 48],
     )
-    _para(doc, as_of_line(report), STYLE_APPENDIX)
+    para(doc, as_of_line(report), STYLE_APPENDIX)
     if edition and edition.revisions:
-        _para(doc, REVISIONS_HEADING, "Heading 2")
+        para(doc, REVISIONS_HEADING, "Heading 2")
         for line in revision_lines(edition.revisions):
-            _para(doc, line, STYLE_APPENDIX)
+            para(doc, line, STYLE_APPENDIX)
 
     out = io.BytesIO()
     doc.save(out)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.metrics import REPORT_RENDER_SECONDS, REPORT_RENDERS
+from app.reports.bulletin_render import bulletin_docx, bulletin_html, bulletin_markdown
 from app.reports.docx import DOCX_MEDIA_TYPE, to_docx
 from app.reports.render import EditionInfo, to_html, to_markdown
-from app.reports.schemas import AnnualReport
+from app.reports.schemas import AnnualReport, Bulletin
 
 Render = Callable[[AnnualReport, EditionInfo | None], bytes]
 
@@ -63,3 +64,17 @@ _SPECS: dict[DocumentFormat, _Spec] = {
     DocumentFormat.html: _Spec("text/html; charset=utf-8", "html", None, _utf8(to_html)),
     DocumentFormat.docx: _Spec(DOCX_MEDIA_TYPE, "docx", "attachment", to_docx),
 }
+
+
+def render_bulletin(fmt: DocumentFormat, bulletin: Bulletin, edition: EditionInfo | None = None) -> bytes:
+    """A bulletin in ``fmt`` (the same media types, extensions and dispositions as the annual report)."""
+    started = time.perf_counter()
+    if fmt == DocumentFormat.md:
+        out = bulletin_markdown(bulletin, edition).encode("utf-8")
+    elif fmt == DocumentFormat.html:
+        out = bulletin_html(bulletin, edition).encode("utf-8")
+    else:
+        out = bulletin_docx(bulletin, edition)
+    REPORT_RENDERS.labels(kind="bulletin", format=fmt.value).inc()
+    REPORT_RENDER_SECONDS.labels(format=fmt.value).observe(time.perf_counter() - started)
+    return out

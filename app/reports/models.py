@@ -23,6 +23,8 @@ class ReportEdition(TimestampMixin, Base):
     year: Mapped[int] = mapped_column(SmallInteger)
     # The last month the edition covers (12 for a closed year).
     month_to: Mapped[int] = mapped_column(SmallInteger)
+    # A bulletin's period as the API writes it (2025-Q1, 2025-01:2025-09); None: the year-end report.
+    period: Mapped[str | None] = mapped_column(String(20), default=None)
     title: Mapped[str] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     # The name as it was (the user may be renamed or deleted; the CLI saves as "system").

@@ -66,17 +66,27 @@ def change_percent(current: float | int | Decimal, previous: float | int | Decim
     return (_decimal(current) - prev) * 100 / prev
 
 
-def format_change(pct: float | int | Decimal) -> str:
-    """A year-on-year change: 12.5 → "同比增长12.5%", −30 → "同比下降30.0%", 0 → "与上年持平".
+def format_change(pct: float | int | Decimal, versus: str = "同比", same: str = "与上年持平") -> str:
+    """A year-on-year change: 12.5 → "同比增长12.5%", −30 → "同比下降30.0%", 0 → "与上年持平";
+    against the previous period (``versus="环比"``, ``same="与上期持平"``): "环比增长12.5%".
 
     A change that rounds to 0.0% is 持平: "同比增长0.0%" would say nothing in more words.
     """
     rounded = _decimal(pct).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     if rounded == 0:
-        return "与上年持平"
+        return same
     if rounded > 0:
-        return "同比增长" + format_percent(rounded)
-    return "同比下降" + format_percent(-rounded)
+        return versus + "增长" + format_percent(rounded)
+    return versus + "下降" + format_percent(-rounded)
+
+
+def format_point_change(points: float | int | Decimal, versus: str = "同比", same: str = "与上年持平") -> str:
+    """A change of a rate in percentage points: 1.23 → "同比提高1.2个百分点", −0.5 → "同比降低0.5个百分点"."""
+    rounded = _decimal(points).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        return same
+    word = "提高" if rounded > 0 else "降低"
+    return f"{versus}{word}{format(abs(rounded), 'f')}个百分点"
 
 
 def format_months(months: list[int]) -> str:

@@ -15,13 +15,14 @@ from typing import Any
 
 from app.core.templating import html_environment, markdown_environment
 from app.core.text import safe_strings, safe_text
-from app.reports.schemas import AnnualReport, Figure, Revision
+from app.reports.schemas import AnnualReport, Bulletin, Figure, Revision
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 APPENDIX_HEADING = "附：数据附表"
 REVISIONS_HEADING = "定稿后修订的数字"
 PLACEHOLDER = "（请撰写人填写）"
-APPENDIX_COLUMNS = ("项目", "文中写法", "数值", "指标代码", "统计月份", "缺报月份", "同比", "同比口径")
+# Human names only: the indicator codes are in the JSON (format=json), the machine-readable download.
+APPENDIX_COLUMNS = ("项目", "文中写法", "数值", "统计月份", "缺报月份", "同比", "同比口径")
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,10 @@ class AppendixRow:
 
     def cells(self) -> tuple[str, ...]:
         """The cells under APPENDIX_COLUMNS (Markdown, HTML)."""
-        return (self.item, self.text, self.value, self.code, self.period, self.missing, self.change, self.basis or "—")
+        return (self.item, self.text, self.value, self.period, self.missing, self.change, self.basis or "—")
 
     def change_and_basis(self) -> str:
-        """同比 and 同比口径 in one cell (the DOCX table, whose landscape page has room for seven columns)."""
+        """同比 and 同比口径 in one cell (the DOCX table, six columns on a portrait page)."""
         return self.change + ("；" + self.basis if self.basis else "")
 
 
@@ -104,13 +105,14 @@ def appendix_rows(report: AnnualReport) -> list[AppendixRow]:
 def appendix_lead(report: AnnualReport) -> str:
     d = report.district
     return (
-        f"统计范围：{d.full_name}（{d.code}）；统计期：{report.year}年1—{report.month_to}月；"
+        f"统计范围：{d.full_name}；统计期：{report.year}年1—{report.month_to}月；"
         f"同比：与{report.year - 1}年同期比较，只计两年均已报送的月份。"
         f"数字按报告写法取整：1万起以“万”计、1亿起以“亿”计，保留至多两位小数；百分比保留一位小数。"
+        "指标代码见 JSON 格式下载（format=json）。"
     )
 
 
-def as_of_line(report: AnnualReport) -> str:
+def as_of_line(report: AnnualReport | Bulletin) -> str:
     return (
         f"数据截至：{beijing_time(report.data_as_of)}（北京时间，所用数值的最后更新时间）；"
         f"生成时间：{beijing_time(report.generated_at)}。"
@@ -125,7 +127,7 @@ def revision_lines(revisions: list[Revision]) -> list[str]:
     lines = []
     for r in revisions:
         label = f"{r.label}（{r.district}）" if r.district else r.label
-        lines.append(f"{label}［{r.code}］：{r.old_text or '无'} → {r.new_text or '无'}")
+        lines.append(f"{label}：{r.old_text or '无'} → {r.new_text or '无'}")
     return lines
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,6 +76,9 @@ class AnnualReport(BaseModel):
     main_heading: str = Field(examples=["一、2021年度推进法治政府建设的主要举措和成效"])
     sections: list[Section]
     notes: list[str] = Field(description="正文下的注 / notes under the text")
+    situation: Section | None = Field(
+        default=None, description="安全生产形势（生产安全事故）/ the safety record (accidents), a part of its own"
+    )
     writer_sections: list[str] = Field(description="需撰写人填写的部分 / headed sections the writer fills")
     figures: list[Figure]
     key_figures: list[str] = Field(description="与上年对比表中的指标 / figure keys of the key-figure table")
@@ -90,14 +94,62 @@ class AnnualReport(BaseModel):
         return next((f for f in self.figures if f.key == key), None)
 
 
+# ----------------------------------------------------------------------------- bulletins
+
+
+class Table(BaseModel):
+    """A table of a bulletin: its caption, header and rows as the text writes them."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+class BulletinSection(Section):
+    tables: list[Table] = Field(default_factory=list)
+
+
+class Bulletin(BaseModel):
+    """A periodic bulletin (执法工作通报) of an area for a month, quarter, half, year or range of months."""
+
+    kind: Literal["bulletin"] = "bulletin"
+    district: ReportDistrict
+    period: str = Field(description="统计期，API 写法 / the period as the API writes it", examples=["2025-Q1"])
+    period_zh: str = Field(examples=["2025年第一季度"])
+    year: int
+    month_from: int
+    month_to: int
+    title: str
+    intro: str
+    sections: list[BulletinSection]
+    notes: list[str]
+    figures: list[Figure]
+    data_as_of: dt.datetime | None
+    generated_at: dt.datetime
+    approved_only: bool = False
+
+    def figure(self, key: str) -> Figure | None:
+        return next((f for f in self.figures if f.key == key), None)
+
+
 # ----------------------------------------------------------------------------- editions
 
 
 class EditionCreate(BaseModel):
+    """The year-end report of ``district`` and ``year``, or (with ``period``) the bulletin of that period."""
+
     model_config = ConfigDict(extra="forbid")
 
     district: str = Field(description="区划代码（区县、市或省）/ district code", examples=["120102"])
-    year: int = Field(examples=[2021])
+    year: int | None = Field(
+        default=None, description="年度报告的年份 / the year of a year-end report", examples=[2021]
+    )
+    period: str | None = Field(
+        default=None,
+        max_length=40,
+        description="通报的统计期（给出时保存通报）/ a bulletin's period (saves a bulletin when given)",
+        examples=["2025-Q1"],
+    )
 
 
 class Revision(BaseModel):
@@ -118,6 +170,8 @@ class EditionSummary(BaseModel):
     district: str
     district_name: str
     year: int
+    kind: Literal["annual", "bulletin"] = Field(default="annual", description="年度报告或通报 / report or bulletin")
+    period: str | None = Field(default=None, description="通报的统计期 / a bulletin's period", examples=["2025-Q1"])
     title: str
     created_by: str
     created_at: dt.datetime
@@ -125,7 +179,7 @@ class EditionSummary(BaseModel):
 
 
 class EditionOut(EditionSummary):
-    report: AnnualReport
+    report: AnnualReport | Bulletin
     revisions: list[Revision] = Field(
         description="定稿后数据被修改的数字（旧 → 新），定稿本身不变 / figures revised since the edition was "
         "saved (old → new); the edition itself does not change"

@@ -7,12 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.scope import Principal
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound, Problem, ValidationFailed
+from app.core.periods import parse_period
 from app.districts import service as districts
 from app.reports.annual import build_annual_report
+from app.reports.bulletin import build_bulletin
+from app.reports.bulletin_render import bulletin_markdown
 from app.reports.models import ReportEdition
 from app.reports.render import EditionInfo, to_markdown
-from app.reports.schemas import AnnualReport, EditionOut, EditionSummary, Figure, Revision
+from app.reports.schemas import AnnualReport, Bulletin, EditionOut, EditionSummary, Figure, Revision
 from app.stats.context import StatsContext
 
 
@@ -26,24 +29,47 @@ def require_save(principal: Principal, code: str) -> None:
         )
 
 
-def create(ctx: StatsContext, *, district: str, year: int) -> ReportEdition:
-    """Generate the report of ``district`` and ``year`` from today's data and store it as final."""
+def create(ctx: StatsContext, *, district: str, year: int | None = None, period: str | None = None) -> ReportEdition:
+    """Generate the year-end report of ``district`` and ``year`` (or, with ``period``, its bulletin of that
+    period) from today's data and store it as final."""
     session, principal = ctx.session, ctx.principal
     districts.get_or_raise(session, code=district)
     require_save(principal, district)
-    report = build_annual_report(ctx, district=district, year=year)
+    report: AnnualReport | Bulletin
+    if period is not None:
+        parsed = parse_period(period, ctx.today)
+        if year is not None and year != parsed.year:
+            raise ValidationFailed(
+                f"年份 {year} 与统计期 {period} 不一致；保存通报时可省略 year",
+                f"year {year} does not match the period {period!r}; leave year out when saving a bulletin",
+                errors=[
+                    Problem("edition.year_period", "年份与统计期不一致", "year and period disagree", column="year")
+                ],
+            )
+        report = build_bulletin(ctx, district=district, period=parsed)
+        text = bulletin_markdown(report)
+    elif year is not None:
+        report = build_annual_report(ctx, district=district, year=year)
+        text = to_markdown(report)
+    else:
+        raise ValidationFailed(
+            "请给出 year（年度报告）或 period（通报）",
+            "Give year (a year-end report) or period (a bulletin)",
+            errors=[Problem("edition.what", "缺少 year 或 period", "year or period is missing", column="year")],
+        )
     document = report.model_dump(mode="json", exclude={"figures"})
     edition = ReportEdition(
         district_code=district,
-        year=year,
+        year=report.year,
         month_to=report.month_to,
+        period=report.period if isinstance(report, Bulletin) else None,
         title=report.title,
         created_by_id=principal.user_id,
         created_by=principal.name,
         data_as_of=report.data_as_of,
         figures=[f.model_dump(mode="json") for f in report.figures],
         document=document,
-        text=to_markdown(report),
+        text=text,
     )
     session.add(edition)
     session.flush()
@@ -74,9 +100,23 @@ def get_all(
     return list(session.scalars(stmt))
 
 
-def saved_report(edition: ReportEdition) -> AnnualReport:
-    """The report exactly as it was saved."""
-    return AnnualReport.model_validate({**edition.document, "figures": edition.figures})
+def saved_report(edition: ReportEdition) -> AnnualReport | Bulletin:
+    """The report (or bulletin) exactly as it was saved."""
+    document = {**edition.document, "figures": edition.figures}
+    if edition.period is not None:
+        return Bulletin.model_validate(document)
+    return AnnualReport.model_validate(document)
+
+
+def current_report(ctx: StatsContext, edition: ReportEdition) -> AnnualReport | Bulletin | None:
+    """What the edition's report says from today's data; None when the data are gone (404
+    report.no_data: every figure of the edition is then listed as gone)."""
+    try:
+        if edition.period is None:
+            return build_annual_report(ctx, district=edition.district_code, year=edition.year)
+        return build_bulletin(ctx, district=edition.district_code, period=edition.period)
+    except NotFound:
+        return None
 
 
 def _differs(old: Figure, new: Figure) -> bool:
@@ -88,10 +128,10 @@ def _differs(old: Figure, new: Figure) -> bool:
     )
 
 
-def revisions(saved: AnnualReport, current: AnnualReport) -> list[Revision]:
+def revisions(saved: AnnualReport | Bulletin, current: AnnualReport | Bulletin | None) -> list[Revision]:
     """Figures whose value (or comparison) today's data states differently, in the saved order;
     figures that appeared or disappeared since are listed too (``None`` on the missing side)."""
-    now = {f.key: f for f in current.figures}
+    now = {f.key: f for f in current.figures} if current is not None else {}
     out = []
     for old in saved.figures:
         new = now.pop(old.key, None)
@@ -124,6 +164,8 @@ def summary(edition: ReportEdition, district_name: str) -> EditionSummary:
         district=edition.district_code,
         district_name=district_name,
         year=edition.year,
+        kind="bulletin" if edition.period is not None else "annual",
+        period=edition.period,
         title=edition.title,
         created_by=edition.created_by,
         created_at=created_at,
@@ -135,13 +177,13 @@ def read(ctx: StatsContext, *, edition_id: int) -> tuple[EditionOut, EditionInfo
     """The saved edition, and what today's data says differently (regenerated for the comparison)."""
     edition = get_or_raise(ctx.session, principal=ctx.principal, edition_id=edition_id)
     saved = saved_report(edition)
-    current = build_annual_report(ctx, district=edition.district_code, year=edition.year)
+    current = current_report(ctx, edition)
     changed = revisions(saved, current)
     out = EditionOut(
         **summary(edition, saved.district.name).model_dump(),
         report=saved,
         revisions=changed,
-        current_data_as_of=current.data_as_of,
+        current_data_as_of=current.data_as_of if current is not None else None,
     )
     info = EditionInfo(id=out.id, created_at=out.created_at, created_by=out.created_by, revisions=changed)
     return out, info

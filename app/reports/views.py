@@ -18,9 +18,10 @@ from app.core.openapi import problem_responses
 from app.districts import service as districts
 from app.reports import service
 from app.reports.annual import build_annual_report
-from app.reports.formats import DocumentFormat
+from app.reports.bulletin import build_bulletin
+from app.reports.formats import DocumentFormat, render_bulletin
 from app.reports.render import EditionInfo
-from app.reports.schemas import AnnualReport, EditionCreate, EditionOut, EditionSummary, ReportFormat
+from app.reports.schemas import AnnualReport, Bulletin, EditionCreate, EditionOut, EditionSummary, ReportFormat
 from app.stats.deps import StatsDep
 
 router = APIRouter(tags=["reports"])
@@ -92,12 +93,70 @@ def get_annual_report(
     return rendered(report, format)
 
 
+@router.get(
+    "/reports/bulletin",
+    summary="生成执法工作统计通报 / Generate a periodic bulletin",
+    description="按区划（市、省或区县）和统计期生成执法工作统计通报：总体情况（同比；月度、季度另有环比）、数据分析"
+    "（每千家次检查发现隐患、整改率、案均罚款、公开率）、各区（县）排名表、报送质量（漏报、迟报、退回）、安全生产形势，"
+    "文末附数据附表。period：2025-03（月）、2025-Q1（季度）、2025-H1（半年）、2025（年）或 2025-01:2025-09（1—9月）；"
+    "统计期须已结束（北京时间），否则 422 period.not_ended 并给出最近一个已结束的月份。"
+    "\n\nA bulletin of a city, province or county for a month, quarter, half, year or range of months of one year: "
+    "totals with year-on-year change (and, for a month or quarter, the change on the previous period), derived "
+    "rates, the districts ranked, reporting quality by name, accidents, and a data appendix. A period reaching past "
+    "the last ended month (Beijing time) is refused with 422 period.not_ended naming that month; format=json is "
+    "the machine-readable download with indicator codes.",
+    responses={
+        **problem_responses(
+            {
+                403: "超出账号范围 / Outside the caller's scope",
+                404: "区划不存在，或该统计期没有数据（report.no_data）/ Unknown district, or no data (report.no_data)",
+                422: "统计期格式不对或尚未结束（period.format、period.range、period.not_ended）"
+                "/ Bad or unfinished period",
+            }
+        ),
+        **RENDERED,
+    },
+    response_model=Bulletin,
+)
+def get_bulletin(
+    district: Annotated[str, Query(description="区划代码（市、省或区县）/ district code", examples=["120000"])],
+    period: Annotated[
+        str,
+        Query(
+            max_length=40,
+            description="统计期 / period: 2025-03, 2025-Q1, 2025-H1, 2025, 2025-01:2025-09",
+            examples=["2025-Q1"],
+        ),
+    ],
+    ctx: StatsDep,
+    format: Format = ReportFormat.md,
+    approved_only: Annotated[bool, Query(description="仅统计审核通过的月份 / approved months only")] = False,
+) -> Response:
+    ctx.approved_only = approved_only
+    bulletin = build_bulletin(ctx, district=district, period=period)
+    return rendered_bulletin(bulletin, format)
+
+
+def rendered_bulletin(bulletin: Bulletin, fmt: ReportFormat, edition: EditionInfo | None = None) -> Response:
+    if fmt == ReportFormat.json:
+        return Response(bulletin.model_dump_json(), media_type="application/json")
+    document = DocumentFormat(fmt)
+    stem = f"{bulletin.district.code}-{bulletin.period.replace(':', '_')}" + (
+        f"-edition-{edition.id}" if edition else ""
+    )
+    title = bulletin.title + (f"（定稿{edition.id}）" if edition else "")
+    headers = _disposition(document.disposition, stem, title, document.extension) if document.disposition else None
+    return Response(render_bulletin(document, bulletin, edition), media_type=document.media_type, headers=headers)
+
+
 @router.post(
     "/reports",
-    summary="保存报告定稿 / Save a report as final",
-    description="按现有数据生成报告并保存为定稿：此后数据再有修改，定稿中的数字和正文不变；"
-    "查看定稿时列出已被修改的数字（旧 → 新）。需要报送权限（staff 或 admin）。"
-    "\n\nGenerates the report from today's data and saves it as a final edition: later changes of the data "
+    summary="保存报告或通报定稿 / Save a report or bulletin as final",
+    description="按现有数据生成年度报告（year）或通报（period，如 2025-Q1）并保存为定稿，与年度报告定稿同一列表："
+    "此后数据再有修改，定稿中的数字和正文不变；查看定稿时列出已被修改的数字（旧 → 新）。"
+    "需要报送权限（staff 或 admin）。"
+    "\n\nGenerates the year-end report (year) or a bulletin (period, e.g. 2025-Q1) from today's data and saves "
+    "it as a final edition, listed with the others: later changes of the data "
     "leave the edition's figures and text as they are; reading it lists the figures revised since "
     "(old → new). Needs the staff or admin role.",
     status_code=201,
@@ -105,7 +164,7 @@ def get_annual_report(
     responses={**problem_responses({400: "请求体不是有效的 JSON / The body is not valid JSON"}), **PROBLEMS},
 )
 def create_edition(body: EditionCreate, ctx: StatsDep, response: Response) -> EditionOut:
-    edition = service.create(ctx, district=body.district, year=body.year)
+    edition = service.create(ctx, district=body.district, year=body.year, period=body.period)
     out, _info = service.read(ctx, edition_id=edition.id)
     response.headers["Location"] = f"/api/v1/reports/{edition.id}"
     return out
@@ -146,4 +205,6 @@ def get_edition(
     out, info = service.read(ctx, edition_id=edition_id)
     if format == ReportFormat.json:
         return out
+    if isinstance(out.report, Bulletin):
+        return rendered_bulletin(out.report, format, info)
     return rendered(out.report, format, info)

@@ -12,6 +12,7 @@ from app.stats import schemas as s
 from app.stats.common import MONTH_REPORTS, MR, check_year, district_ref, percent
 from app.stats.context import StatsContext
 from app.stats.ranking import listed_rows
+from app.values.models import ReviewStatus
 
 
 def completeness(ctx: StatsContext, *, year: int, parent: str | None = None) -> s.CompletenessOut:
@@ -97,3 +98,27 @@ def _completeness_row(
         reporting_rate_pct=percent(on_time + late, due),
         on_time_rate_pct=percent(on_time, due),
     )
+
+
+def returned_months(
+    ctx: StatsContext, *, parent: str | None, year: int, month_from: int, month_to: int
+) -> dict[str, list[int]]:
+    """The months of ``month_from`` … ``month_to`` of ``year`` that a reviewer returned (退回) and that
+    stand returned now, per county-level district under ``parent`` (inside the caller's scope)."""
+    check_year(year, ctx.today)
+    parent_row, _limited = ctx.listable_parent(parent)
+    counties = listed_rows(ctx.principal, parent_row, DistrictLevel.county).subquery("counties")
+    stmt = (
+        select(MR.district_code, MR.month)
+        .select_from(counties.join(MONTH_REPORTS, MR.district_code == counties.c.code))
+        .where(
+            MR.month >= month_start(year, month_from),
+            MR.month < month_start(year, month_to + 1),
+            MR.status == ReviewStatus.returned,
+        )
+        .order_by(MR.district_code, MR.month)
+    )
+    out: dict[str, list[int]] = {}
+    for code, month in ctx.session.execute(stmt):
+        out.setdefault(code, []).append(month.month)
+    return out
