@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 from dash import ALL, Dash, Input, Output, State, dcc, html
 from flask import Flask, Response, request
 
+from app.auth.models import Role
+from app.auth.scope import Principal
+from app.core import periods
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logging import RequestLog, configure_logging, request_id_var
 from app.districts import boundaries
 from dashboard import geo, ids
 from dashboard.auth import current_principal, install_auth
+from dashboard.data import session_scope
 from dashboard.i18n import Lang, lang_of, t
+from dashboard.reporting import open_reminders
 from dashboard.security import install_security
 from dashboard.state import merge_search, parse_search
 
@@ -68,6 +74,8 @@ PAGES = (
     ("completeness", "/completeness"),
     ("data", "/data"),
     ("reports", "/reports"),
+    ("submit", "/submit"),
+    ("review", "/review"),
 )
 
 
@@ -118,10 +126,49 @@ def serve_layout() -> html.Div:
                 ],
                 className="app-header",
             ),
+            reminder_notice(principal),
             html.Main(dash.page_container, className="app-main"),
             html.Div(id=ids.PRINT_DUMMY, hidden=True),
         ],
         className="app",
+    )
+
+
+def reminder_notice(principal: Principal | None) -> html.Div:
+    """The open reminders (催报) to a staff user's districts, shown on every page load from sign-in
+    on until the month is sent. Chinese and English side by side: the frame is drawn before the URL's
+    language is known."""
+    if principal is None or principal.role != Role.staff:
+        return html.Div(id=ids.REMINDERS, hidden=True)
+    with session_scope() as session:
+        reminders = open_reminders(session, principal=principal)
+    if not reminders:
+        return html.Div(id=ids.REMINDERS, hidden=True)
+    items = []
+    for r in reminders[:10]:
+        month = periods.parse_month_path(r.month)
+        at = periods.to_beijing(r.created_at)
+        status = f"{t('status.' + r.status.value, 'zh')} / {t('status.' + r.status.value, 'en')}"
+        items.append(
+            html.Li(
+                [
+                    html.Span(
+                        f"{r.district.name} {month.year}年{month.month}月：{status}"
+                        f"（{r.created_by or '审核人'} {at:%Y-%m-%d %H:%M} 催报 / reminded）"
+                    ),
+                    " ",
+                    dcc.Link(
+                        f"{t('reminders.open', 'zh')} {t('reminders.open', 'en')}",
+                        href=URL_PREFIX + "submit?" + urlencode({"district": r.district.code, "month": r.month}),
+                    ),
+                ]
+            )
+        )
+    return html.Div(
+        [html.Strong(f"{t('reminders.title', 'zh')} {t('reminders.title', 'en')}"), html.Ul(items)],
+        id=ids.REMINDERS,
+        className="notice notice-warn reminders no-print",
+        role="status",
     )
 
 
@@ -163,7 +210,9 @@ def install_frame_callbacks(app: Dash) -> None:
         lang = lang_of(parse_search(search).get("lang"))
         here = "/" + (app.strip_relative_path(pathname or "/") or "")
         # Moving between pages keeps the district, year and language.
-        keep = {k: v for k, v in parse_search(search).items() if k in ("district", "year", "indicator", "lang")}
+        keep = {
+            k: v for k, v in parse_search(search).items() if k in ("district", "year", "indicator", "month", "lang")
+        }
         carried = merge_search("", keep)
         return [
             t("app.title", lang),
