@@ -130,7 +130,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "submit.choose_county": ("请选择一个区县。", "Choose a county-level district."),
     "submit.status": ("本月状态", "Status of the month"),
     "submit.reason": ("退回原因", "Reason of the return"),
-    "submit.unlock_reason": ("解锁原因", "Reason of the unlock"),
+    "submit.last_reason": ("上次审核意见", "Last review note"),
     "submit.reviewed_by": ("审核人", "Reviewer"),
     "submit.submitted_by": ("报送人", "Sent by"),
     "submit.form": ("逐项填报", "Fill in the form"),

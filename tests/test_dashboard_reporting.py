@@ -43,7 +43,11 @@ def callback(
 ) -> dict[str, Any]:
     """Post a callback as the browser does: ``output`` names one of its outputs (``id.prop``); the
     callback's full output spec (allow_duplicate hashes included) is read from Dash's dependencies."""
-    dep = next(d for d in dependencies(client) if output in d["output"])
+    first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
+    trigger = first["id"]["type"] if isinstance(first["id"], dict) else first["id"]
+    dep = next(
+        d for d in dependencies(client) if output in d["output"] and any(trigger in str(i["id"]) for i in d["inputs"])
+    )
     spec = dep["output"].strip(".")
     outputs = []
     for part in spec.split("..."):
@@ -211,6 +215,7 @@ def test_saving_the_form_stores_the_month_and_blank_stays_not_reported(
     answer = save(client, form_state(page), values)
     assert "已保存：新增 21 项" in shown(answer["report-save-result"]["children"])
     assert "已报送待审" in "".join(texts(answer["report-status-panel"]["children"]))
+    assert "json" in "".join(texts(answer["report-log"]["children"]))  # the log shows the save
     stored = client.get(f"/api/v1/districts/{CLEAN}/months/{MONTH}", headers=headers_for("viewer", CLEAN)).json()
     assert stored["values"]["penalty.fines_yuan"] == 125000.5 and "accident.deaths" not in stored["values"]
     again = form_inputs(content(client, FORM, f"?district={CLEAN}&month={MONTH}"))

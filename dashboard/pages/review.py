@@ -174,7 +174,8 @@ def detail_panel(ctx: PageContext, *, code: str, month: dt.date) -> list[Any]:
     review = form.review
     status: list[Any] = [status_badge(review.status.value, lang, id="review-status-badge")]
     if review.reason:
-        status.append(html.Span(f" {t('submit.reason', lang)}：", className="label"))
+        key = "submit.reason" if review.status.value == "returned" else "submit.last_reason"
+        status.append(html.Span(f" {t(key, lang)}：", className="label"))
         status.append(html.Span(review.reason, className="reason-text"))
     head = html.Tr(
         [html.Th(t(k, lang)) for k in ("submit.indicator", "submit.value", "submit.last_month", "submit.last_year")]

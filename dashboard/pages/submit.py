@@ -194,12 +194,17 @@ def status_panel(form: MonthForm, lang: Lang) -> list[Any]:
     if review.reviewed_by:
         items.append(html.Span(f"{t('submit.reviewed_by', lang)}：{review.reviewed_by}", className="hint"))
     out: list[Any] = [html.Div(items, className="status-line")]
-    if review.reason and review.status.value in ("returned", "submitted"):
-        key = "submit.reason" if review.status.value == "returned" else "submit.unlock_reason"
+    if review.reason:
+        # A returned month's reason is what the clerk must act on; after a correction or an unlock
+        # the reviewer's last note is still worth reading, but as what it is.
+        returned = review.status.value == "returned"
         out.append(
             html.Div(
-                [html.Strong(f"{t(key, lang)}："), html.Span(review.reason, id="report-return-reason")],
-                className="notice notice-warn" if review.status.value == "returned" else "notice",
+                [
+                    html.Strong(f"{t('submit.reason' if returned else 'submit.last_reason', lang)}："),
+                    html.Span(review.reason, id="report-return-reason"),
+                ],
+                className="notice notice-warn" if returned else "notice notice-info",
             )
         )
     return out
@@ -322,6 +327,7 @@ def _failure(error: AppError, lang: Lang) -> html.Div:
     Output(ids.REPORT_SAVE_RESULT, "children"),
     Output(ids.REPORT_STATE, "data"),
     Output(ids.REPORT_STATUS_PANEL, "children"),
+    Output(ids.REPORT_LOG, "children", allow_duplicate=True),
     Input(ids.REPORT_SAVE, "n_clicks"),
     State({"type": ids.REPORT_VALUE, "indicator": ALL}, "value"),
     State({"type": ids.REPORT_VALUE, "indicator": ALL}, "id"),
@@ -332,7 +338,7 @@ def save(clicks: int | None, values: list[Any], inputs: list[dict[str, str]], st
     """Save the form over the month with If-Match: the month's version when the form was drawn."""
     where = _where(state)
     if not clicks or where is None:
-        return dash.no_update, dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
     district, month, version, lang = where
     texts = {
         i["indicator"]: (None if v is None or str(v).strip() == "" else str(v)[:40])
@@ -357,25 +363,26 @@ def save(clicks: int | None, values: list[Any], inputs: list[dict[str, str]], st
                 children=[_reload_link(district, month, lang)],
                 id="report-changed",
             )
-            return box, dash.no_update, dash.no_update
+            return box, dash.no_update, dash.no_update, dash.no_update
         except AppError as error:
-            return _failure(error, lang), dash.no_update, dash.no_update
+            return _failure(error, lang), dash.no_update, dash.no_update, dash.no_update
         if result.errors:
             box = message(
                 t("submit.not_saved", lang) + t("submit.errors", lang),
                 kind="error",
                 children=[problem_list([p.as_dict() for p in result.errors], lang)],
             )
-            return box, dash.no_update, dash.no_update
+            return box, dash.no_update, dash.no_update, dash.no_update
         ctx = StatsContext(session, principal, data.today())
         review = review_row(ctx, district, month)
+        log = log_table(submissions(session, principal=principal), lang)
     children: list[Any] = []
     if result.warnings:
         children = [html.Strong(t("submit.warnings", lang)), problem_list([w.as_dict() for w in result.warnings], lang)]
     box = message(t("submit.saved", lang, **result.counts), kind="ok", children=children, id="report-saved")
     new_state = {**(state or {}), "version": result.version or version}
     panel = status_panel(MonthForm(district, month, [], new_state["version"], review), lang)
-    return box, new_state, panel
+    return box, new_state, panel, log
 
 
 def _decode(contents: str) -> bytes | None:
