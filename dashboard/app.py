@@ -20,6 +20,7 @@ from app.districts import boundaries
 from dashboard import geo, ids
 from dashboard.auth import current_principal, install_auth
 from dashboard.data import session_scope
+from dashboard.formatting import format_month, format_timestamp
 from dashboard.i18n import Lang, lang_of, t
 from dashboard.reporting import open_reminders
 from dashboard.security import install_security
@@ -126,7 +127,8 @@ def serve_layout() -> html.Div:
                 ],
                 className="app-header",
             ),
-            reminder_notice(principal),
+            # Filled by ``update_reminders`` in the URL's language.
+            html.Div(id=ids.REMINDERS, className="notice notice-warn reminders no-print", role="status", hidden=True),
             html.Main(dash.page_container, className="app-main"),
             html.Div(id=ids.PRINT_DUMMY, hidden=True),
         ],
@@ -134,42 +136,38 @@ def serve_layout() -> html.Div:
     )
 
 
-def reminder_notice(principal: Principal | None) -> html.Div:
-    """The open reminders (催报) to a staff user's districts, shown on every page load from sign-in
-    on until the month is sent. Chinese and English side by side: the frame is drawn before the URL's
-    language is known."""
+def reminder_notice(principal: Principal | None, lang: Lang) -> list[Any]:
+    """The open reminders (催报) to a staff user's districts, each with a link to the month's form:
+    shown from sign-in on, on every page, until the month is sent."""
     if principal is None or principal.role != Role.staff:
-        return html.Div(id=ids.REMINDERS, hidden=True)
+        return []
     with session_scope() as session:
         reminders = open_reminders(session, principal=principal)
-    if not reminders:
-        return html.Div(id=ids.REMINDERS, hidden=True)
     items = []
     for r in reminders[:10]:
         month = periods.parse_month_path(r.month)
-        at = periods.to_beijing(r.created_at)
-        status = f"{t('status.' + r.status.value, 'zh')} / {t('status.' + r.status.value, 'en')}"
+        text = t(
+            "reminders.item",
+            lang,
+            district=r.district.name,
+            month=format_month(month.year, month.month, lang),
+            status=t(f"status.{r.status.value}", lang),
+            by=r.created_by or t("nav.review", lang),
+            at=format_timestamp(periods.to_beijing(r.created_at), lang),
+        )
+        query = {"district": r.district.code, "month": r.month, **({"lang": "en"} if lang == "en" else {})}
         items.append(
             html.Li(
                 [
-                    html.Span(
-                        f"{r.district.name} {month.year}年{month.month}月：{status}"
-                        f"（{r.created_by or '审核人'} {at:%Y-%m-%d %H:%M} 催报 / reminded）"
-                    ),
+                    html.Span(text),
                     " ",
-                    dcc.Link(
-                        f"{t('reminders.open', 'zh')} {t('reminders.open', 'en')}",
-                        href=URL_PREFIX + "submit?" + urlencode({"district": r.district.code, "month": r.month}),
-                    ),
+                    dcc.Link(t("reminders.open", lang), href=f"{URL_PREFIX}submit?{urlencode(query)}"),
                 ]
             )
         )
-    return html.Div(
-        [html.Strong(f"{t('reminders.title', 'zh')} {t('reminders.title', 'en')}"), html.Ul(items)],
-        id=ids.REMINDERS,
-        className="notice notice-warn reminders no-print",
-        role="status",
-    )
+    if not items:
+        return []
+    return [html.Strong(t("reminders.title", lang)), html.Ul(items)]
 
 
 def install_frame_callbacks(app: Dash) -> None:
@@ -222,8 +220,17 @@ def install_frame_callbacks(app: Dash) -> None:
             app.get_relative_path(here) + merge_search(search, {"lang": "en"}),
             *[t(f"nav.{page}", lang) for page, _path in PAGES],
             *[app.get_relative_path(path) + carried for _page, path in PAGES],
-            *["nav-link active" if path == here else "nav-link" for _page, path in PAGES],
+            *[nav_class(page, path == here) for page, path in PAGES],
         ]
+
+    @app.callback(
+        Output(ids.REMINDERS, "children"),
+        Output(ids.REMINDERS, "hidden"),
+        Input(ids.URL, "search"),
+    )
+    def update_reminders(search: str | None) -> tuple[list[Any], bool]:
+        notice = reminder_notice(current_principal(), lang_of(parse_search(search).get("lang")))
+        return notice, not notice
 
     app.clientside_callback(
         "function(n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",
@@ -231,6 +238,16 @@ def install_frame_callbacks(app: Dash) -> None:
         Input(ids.PRINT_BUTTON, "n_clicks"),
         prevent_initial_call=True,
     )
+
+
+def nav_class(page: str, active: bool) -> str:
+    """A header link's classes: the reporting pages are offered only to those who can use them
+    (staff and admins report, reviewers and admins review); the pages themselves say so too."""
+    principal = current_principal()
+    usable = principal is not None and (
+        (page != "submit" or principal.can_write) and (page != "review" or principal.can_review)
+    )
+    return "nav-link" + (" active" if active else "") + ("" if usable else " nav-hidden")
 
 
 def install_request_log_context(server: Flask) -> None:

@@ -388,10 +388,18 @@ def test_approve_all_and_reminders_then_staff_see_the_notice(client: TestClient,
 
     # The staff user of 110101 (whose 2026-08 is not sent) sees the reminder on the next page load.
     as_staff(client, session)
-    layout = client.get("/dashboard/_dash-layout")
-    assert layout.status_code == 200
-    notice = find(layout.json(), "reminders")
-    assert notice is not None and "催报提醒" in "".join(texts(notice)) and "2026年8月" in "".join(texts(notice))
+    assert find(client.get("/dashboard/_dash-layout").json(), "reminders") is not None
+    for search, words in (("", ("催报提醒", "2026年8月", "未报送", "去报送")), ("?lang=en", ("Reminders", "Aug 2026"))):
+        answer = callback(
+            client, output="reminders.children", inputs=[{"id": "url", "property": "search", "value": search}]
+        )["response"]
+        shown_text = "".join(texts(answer["reminders"]["children"]))
+        assert all(w in shown_text for w in words), shown_text
+        assert answer["reminders"]["hidden"] is False
+    # A reviewer sees no such notice.
+    as_reviewer(client, session)
+    answer = callback(client, output="reminders.children", inputs=[{"id": "url", "property": "search", "value": ""}])
+    assert answer["response"]["reminders"]["hidden"] is True
 
 
 def test_the_review_page_is_for_reviewers(client: TestClient, session: Session) -> None:
@@ -419,3 +427,14 @@ def test_completeness_shows_the_review_status(client: TestClient, session: Sessi
     statuses = {c["props"]["data-status"] for c in find_all(grid, lambda n: "data-status" in n["props"])}
     assert statuses <= {"approved", "submitted", "returned", "missing"} and "submitted" in statuses
     assert "审核状态" in texts(page)
+
+
+def test_the_form_in_english_and_a_city_opens_its_first_county(client: TestClient, session: Session) -> None:
+    sign_in(client, session, scope=("120000",), role="staff")
+    page = content(client, FORM, "?district=120000&month=2021-06&lang=en")
+    words = "".join(texts(page))
+    assert "Report a month" in words and "Last month" in words and "Same month last year" in words
+    assert "Save" in words and "Enforcement inspections" in words and "enterprise-visits" in words
+    assert form_state(page)["district"] == "120101"  # 和平区, Tianjin's first district
+    inputs = form_inputs(page)
+    assert all(p["placeholder"] == "not reported" for p in inputs.values())

@@ -74,11 +74,11 @@ def open_review(page: Any, live_server: LiveServer) -> None:
     page.wait_for_selector("#review-detail table", timeout=30000)
 
 
-def review(page: Any, button: str, reason: str = "") -> str:
+def review(page: Any, button: str, expect: str, reason: str = "") -> str:
     if reason:
         page.fill("#review-reason", reason)
     page.click(f"#{button}")
-    page.wait_for_selector("#review-done", timeout=30000)
+    page.wait_for_selector(f"#review-done:has-text('{expect}')", timeout=30000)
     return str(page.inner_text("#review-result"))
 
 
@@ -115,10 +115,14 @@ def test_a_month_from_the_form_through_review_to_the_lock(
     reason = "行政拘留人数与公安通报不一致，请核对"
     open_review(reviewer, live_server)
     assert "罚款金额" in reviewer.inner_text("#review-detail")
-    assert "已退回" in review(reviewer, "review-return", reason)
+    assert "已退回" in review(reviewer, "review-return", "已退回", reason)
+    assert "红桥区" in review(reviewer, "review-remind", "已催报")
 
-    # The clerk sees the reason, corrects and sends the month again.
+    # The clerk sees the reminder at the top of the page and the reason, corrects and sends again.
     open_form(clerk, live_server)
+    clerk.wait_for_selector("#reminders:has-text('催报提醒')", timeout=30000)
+    assert "红桥区 2026年9月：已退回" in clerk.inner_text("#reminders")
+    assert not clerk.is_visible("#nav-review") and clerk.is_visible("#nav-submit")
     assert reason in clerk.inner_text("#report-return-reason")
     assert "已退回" in clerk.inner_text("#report-status-panel")
     field(clerk, "penalty.detentions").fill("2")
@@ -128,12 +132,15 @@ def test_a_month_from_the_form_through_review_to_the_lock(
     # The reviewer approves.
     open_review(reviewer, live_server)
     reviewer.screenshot(path=str(SCREENSHOTS / "dashboard-review.png"), full_page=True)
-    assert "已审核通过（锁定）" in review(reviewer, "review-approve")
+    assert not reviewer.is_visible("#nav-submit") and reviewer.is_visible("#nav-review")
+    assert "已审核通过（锁定）" in review(reviewer, "review-approve", "已审核通过")
     cell = reviewer.locator(f'#review-grid td[data-district="{DISTRICT}"][data-month="{MONTH}"]')
     assert cell.get_attribute("data-status") == "approved"
 
-    # The clerk's next edit is refused, with the reason in Chinese; nothing changes.
+    # The clerk's next edit is refused, with the reason in Chinese; nothing changes. The reminder
+    # is gone: the month was sent.
     open_form(clerk, live_server)
+    assert not clerk.is_visible("#reminders")
     assert "已审核通过（锁定）" in clerk.inner_text("#report-status-panel")
     field(clerk, "penalty.detentions").fill("9")
     refused = save_form(clerk)

@@ -23,6 +23,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from app.auth.scope import Principal
 from app.core import periods
 from app.core.errors import AppError, PreconditionFailed
+from app.districts.codes import is_under
 from app.indicators import service as indicators
 from app.stats.context import StatsContext
 from app.uploads.schemas import SubmissionRead
@@ -86,16 +87,18 @@ def writable_counties(ctx: PageContext) -> list[str]:
 
 
 def chosen_district(ctx: PageContext) -> str | None:
+    """The county whose month is shown: the one asked for, else the first the user may report for
+    under the area asked for (a city picked in the list), else the first of all."""
     counties = writable_counties(ctx)
     wanted = ctx.state.district
     if wanted in counties:
         return wanted
-    return counties[0] if counties else None
+    under = [code for code in counties if wanted and is_under(code, wanted)]
+    choices = under or counties
+    return choices[0] if choices else None
 
 
 def submit_controls(ctx: PageContext, *, month: str | None) -> html.Div:
-    counties = writable_counties(ctx)
-    frame = ctx.districts.loc[counties] if counties else ctx.districts.head(0)
     district = chosen_district(ctx)
     return controls(
         labelled(
@@ -103,7 +106,9 @@ def submit_controls(ctx: PageContext, *, month: str | None) -> html.Div:
             param="district",
             control=dcc.Dropdown(
                 id=ids.query_control("district"),
-                options=district_options(frame, lang=ctx.lang, include_country=False),
+                # The whole tree (a city or province opens its first county): an admin's list of
+                # every county is cut to the chosen county's province, as on the other pages.
+                options=district_options(ctx.districts, lang=ctx.lang, include_country=False, focus=district),
                 value=district,
                 clearable=False,
                 searchable=True,
