@@ -161,9 +161,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "submit.errors": ("错误", "Errors"),
     "submit.upload": ("上传文件", "Upload a file"),
     "submit.upload_hint": (
-        "拖放或点击选择 CSV / Excel 文件（可用下方模板）。先预览，确认后才写入。",
-        "Drop or choose a CSV or Excel file (the template below fits). It is previewed first and written "
-        "only when you confirm.",
+        "拖放或点击选择 CSV / Excel 文件（不超过 {mb} MB，可用下方模板）。先预览，确认后才写入。",
+        "Drop or choose a CSV or Excel file (at most {mb} MB; the template below fits). It is previewed first "
+        "and written only when you confirm.",
     ),
     "submit.template": (
         "下载本区县本年 Excel 模板（含已报数据）",

@@ -342,8 +342,12 @@ def test_return_approve_and_the_lock_seen_by_the_clerk(client: TestClient, sessi
     refused = review_action(client, rstate, "review-return", "")
     assert "请填写原因" in "".join(texts(refused["review-result"]["children"]))
     reason = "罚款金额<script>alert(1)</script>与案件数不符"
+    bad = review_action(client, rstate, "review-return", "退回\x07原因")
+    assert "原因含不可保存的字符" in "".join(texts(bad["review-result"]["children"]))
     done = review_action(client, rstate, "review-return", reason)
     assert "已退回" in "".join(texts(done["review-result"]["children"]))
+    assert reason in texts(done["review-detail"]["children"])  # the detail shows the new status
+    assert "已退回" in "".join(texts(done["review-detail"]["children"]))
 
     as_staff(client, session)
     page = content(client, FORM, f"?district={CLEAN}&month={MONTH}")

@@ -121,7 +121,11 @@ def review_content(ctx: PageContext, *, month: str | None, focus: str | None) ->
     grid = grid_box(ctx.stats, parent=parent, month=first, focus=focus, lang=lang)
     listed = {r.district.code for r in review_months(ctx.stats, parent=parent, months=[first])[first].rows}
     focus = focus if focus in listed else None
-    detail = detail_panel(ctx, code=focus, month=first) if focus else [html.P(t("review.choose_cell", lang))]
+    detail = (
+        detail_panel(ctx.stats, code=focus, month=first, lang=lang)
+        if focus
+        else [html.P(t("review.choose_cell", lang))]
+    )
     return html.Div(
         [
             header,
@@ -167,10 +171,9 @@ def review_content(ctx: PageContext, *, month: str | None, focus: str | None) ->
     )
 
 
-def detail_panel(ctx: PageContext, *, code: str, month: dt.date) -> list[Any]:
+def detail_panel(ctx: StatsContext, *, code: str, month: dt.date, lang: Lang) -> list[Any]:
     """The district-month's status, its figures beside last month's and last year's, and warnings."""
-    lang = ctx.lang
-    form = month_form(ctx.stats, code=code, month=month)
+    form = month_form(ctx, code=code, month=month)
     review = form.review
     status: list[Any] = [status_badge(review.status.value, lang, id="review-status-badge")]
     if review.reason:
@@ -207,6 +210,7 @@ def detail_panel(ctx: PageContext, *, code: str, month: dt.date) -> list[Any]:
 @dash.callback(
     Output(ids.REVIEW_RESULT, "children"),
     Output("review-grid-box", "children"),
+    Output(ids.REVIEW_DETAIL, "children"),
     Output(ids.REVIEW_REASON, "value"),
     Input(ids.REVIEW_APPROVE, "n_clicks"),
     Input(ids.REVIEW_RETURN, "n_clicks"),
@@ -222,12 +226,12 @@ def act(*args: Any) -> Any:
     reason, state = args[-2], args[-1]
     trigger = dash.ctx.triggered_id
     if not state or trigger is None or not dash.ctx.triggered[0].get("value"):
-        return dash.no_update, dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
     lang = lang_of(state.get("lang"))
     try:
         month = periods.parse_month_path(str(state.get("month")))
     except AppError:
-        return dash.no_update, dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
     parent, focus = str(state.get("parent")), state.get("focus")
     principal = current_principal()
     assert principal is not None
@@ -241,9 +245,10 @@ def act(*args: Any) -> Any:
                 kind="error",
                 children=[problem_list([p.as_dict() for p in error.errors[:50]], lang)] if error.errors else [],
             )
-            return failure, dash.no_update, dash.no_update
+            return failure, dash.no_update, dash.no_update, dash.no_update
         grid = grid_box(ctx, parent=parent, month=month, focus=focus, lang=lang)
-    return result, grid, ""
+        detail = detail_panel(ctx, code=focus, month=month, lang=lang) if focus else dash.no_update
+    return result, grid, detail, ""
 
 
 def _act(

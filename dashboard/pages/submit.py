@@ -162,7 +162,7 @@ def submit_content(ctx: PageContext, *, month: str | None) -> html.Div:
             ),
             section(
                 t("submit.upload", lang),
-                html.P(t("submit.upload_hint", lang), className="hint"),
+                html.P(t("submit.upload_hint", lang, mb=MAX_UPLOAD_MB), className="hint"),
                 html.A(
                     t("submit.template", lang),
                     id=ids.REPORT_TEMPLATE,
@@ -252,7 +252,6 @@ def form_row(row: FormRow, lang: Lang) -> html.Tr:
                     value=input_text(row.value, info.whole_number),
                     placeholder=t("not_reported", lang),
                     debounce=False,
-                    maxLength=40,
                     className="value-input",
                 )
             ),
@@ -346,7 +345,7 @@ def save(clicks: int | None, values: list[Any], inputs: list[dict[str, str]], st
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update
     district, month, version, lang = where
     texts = {
-        i["indicator"]: (None if v is None or str(v).strip() == "" else str(v)[:40])
+        i["indicator"]: (None if v is None or str(v).strip() == "" else str(v))
         for i, v in zip(inputs, values, strict=True)
     }
     principal = _principal()
