@@ -114,6 +114,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.returned": ("已退回", "Returned"),
     "status.approved": ("已审核通过（锁定）", "Approved (locked)"),
     "status.not_due": ("未到期", "Not due"),
+    "status_short.missing": ("未报", "—"),
+    "status_short.submitted": ("待审", "Sent"),
+    "status_short.returned": ("退回", "Ret."),
+    "status_short.approved": ("通过", "OK"),
+    "submission.json": ("表单/接口", "form/API"),
+    "submission.csv": ("CSV 文件", "CSV file"),
+    "submission.xlsx": ("Excel 文件", "Excel file"),
+    "submission.seed": ("初始数据", "seed"),
+    "submission.applied": ("已写入", "written"),
+    "submission.rejected": ("有错误，未写入", "refused"),
+    "submission.dry_run": ("试运行", "dry run"),
     # the reminder notice of the frame
     "reminders.title": ("催报提醒", "Reminders"),
     "reminders.item": (
@@ -179,6 +190,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "submit.uploaded": (
         "已上传：新增 {created} 项、修改 {updated} 项、撤回 {removed} 项。",
         "Uploaded: {created} created, {updated} changed, {removed} withdrawn.",
+    ),
+    "submit.uploaded_reload": (
+        "上方表单仍是上传前的数据，请重新打开本月查看。",
+        "The form above still shows the figures from before the upload: open the month again to see them.",
     ),
     "submit.file_errors": (
         "文件有 {count} 处错误，未写入任何数据：",

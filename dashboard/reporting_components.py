@@ -11,21 +11,17 @@ from typing import Any
 
 from dash import dcc, html
 
+from app.core import periods
 from app.indicators.service import IndicatorInfo
 from app.reviews.schemas import ReviewList
+from app.uploads.schemas import SubmissionRead
 from dashboard import ids
 from dashboard.components import labelled
-from dashboard.formatting import format_amount, format_month
+from dashboard.formatting import format_amount, format_month, format_timestamp
 from dashboard.i18n import Lang, pick, t
-from dashboard.reporting import month_choices
+from dashboard.reporting import FormRow, MonthForm, month_choices
 
 STATUSES = ("approved", "submitted", "returned", "missing")
-SHORT = {
-    "approved": ("通过", "OK"),
-    "submitted": ("待审", "Sent"),
-    "returned": ("退回", "Ret."),
-    "missing": ("未报", "—"),
-}
 
 
 # Attributes Dash passes through as they are (aria-*, data-*): typed loosely, as Dash declares them.
@@ -83,7 +79,7 @@ def status_grid(
         tds = []
         for month in months:
             status = cells.get((code, month), "missing")
-            label = pick(lang, *SHORT[status])
+            label = t(f"status_short.{status}", lang)
             chosen = " focused" if focus == (code, month) else ""
             content: Any = dcc.Link(label, href=href(code, month), title=status_text(status, lang)) if href else label
             tds.append(
@@ -179,3 +175,112 @@ def message(text: str, *, kind: str = "info", children: Sequence[Any] = (), **ex
     """A message box (info, ok, warn, error); ``role=alert`` for errors."""
     role = {"role": "alert"} if kind == "error" else {}
     return html.Div([html.P(text), *children], className=f"notice notice-{kind}", **attributes({**role, **extra}))
+
+
+# ----------------------------------------------------------------------------- 数据报送's parts
+
+
+def status_panel(form: MonthForm, lang: Lang) -> list[Any]:
+    review = form.review
+    items: list[Any] = [
+        html.Span(f"{t('submit.status', lang)}：", className="label"),
+        status_badge(review.status.value, lang, id="report-status-badge"),
+    ]
+    if review.submitted_by:
+        items.append(html.Span(f"{t('submit.submitted_by', lang)}：{review.submitted_by}", className="hint"))
+    if review.reviewed_by:
+        items.append(html.Span(f"{t('submit.reviewed_by', lang)}：{review.reviewed_by}", className="hint"))
+    out: list[Any] = [html.Div(items, className="status-line")]
+    if review.reason:
+        # A returned month's reason is what the clerk must act on; after a correction or an unlock
+        # the reviewer's last note is still worth reading, but as what it is.
+        returned = review.status.value == "returned"
+        out.append(
+            html.Div(
+                [
+                    html.Strong(f"{t('submit.reason' if returned else 'submit.last_reason', lang)}："),
+                    html.Span(review.reason, id="report-return-reason"),
+                ],
+                className="notice notice-warn" if returned else "notice notice-info",
+            )
+        )
+    return out
+
+
+def input_text(value: float | None, whole: bool) -> str:
+    """A stored figure as the form shows it (17, 3500.5); blank for not reported."""
+    if value is None:
+        return ""
+    if whole or float(value).is_integer():
+        return str(round(value))
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def form_table(form: MonthForm, lang: Lang) -> html.Table:
+    head = html.Tr(
+        [
+            html.Th(t(k, lang))
+            for k in ("submit.indicator", "submit.unit", "submit.value", "submit.last_month", "submit.last_year")
+        ]
+        + [html.Th("")]
+    )
+    return html.Table(
+        [html.Thead(head), html.Tbody([form_row(row, lang) for row in form.rows])],
+        id=ids.REPORT_FORM,
+        className="report-form data-table",
+    )
+
+
+def form_row(row: FormRow, lang: Lang) -> html.Tr:
+    info = row.info
+    return html.Tr(
+        [
+            html.Td(pick(lang, info.name_zh, info.name_en), title=row.code, className="indicator-name"),
+            html.Td(pick(lang, info.unit, info.unit_en)),
+            html.Td(
+                dcc.Input(
+                    id=ids.report_value(row.code),
+                    type="text",
+                    value=input_text(row.value, info.whole_number),
+                    placeholder=t("not_reported", lang),
+                    debounce=False,
+                    className="value-input",
+                )
+            ),
+            html.Td(figure_text(row.last_month, info, lang), className="beside"),
+            html.Td(figure_text(row.last_year, info, lang), className="beside"),
+            html.Td(
+                html.Button(
+                    t("submit.history", lang),
+                    id=ids.report_history_button(row.code),
+                    n_clicks=0,
+                    className="link-button",
+                )
+            ),
+        ],
+        **attributes({"data-indicator": row.code}),
+    )
+
+
+def log_table(items: list[SubmissionRead], lang: Lang) -> Any:
+    if not items:
+        return html.P(t("submit.log_empty", lang), className="hint")
+    head = html.Tr(
+        [
+            html.Th(t(k, lang))
+            for k in ("submit.log_when", "submit.log_user", "submit.log_how", "submit.log_status", "submit.log_counts")
+        ]
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(format_timestamp(periods.to_beijing(s.created_at), lang)),
+                html.Td(s.user or t("submit.history_system", lang)),
+                html.Td(t(f"submission.{s.source_format.value}", lang) + (f" · {s.file_name}" if s.file_name else "")),
+                html.Td(t(f"submission.{s.status.value}", lang)),
+                html.Td(f"{s.created}/{s.updated}/{s.removed}"),
+            ]
+        )
+        for s in items
+    ]
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="data-table log-table")

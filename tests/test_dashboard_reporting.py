@@ -215,7 +215,7 @@ def test_saving_the_form_stores_the_month_and_blank_stays_not_reported(
     answer = save(client, form_state(page), values)
     assert "已保存：新增 21 项" in shown(answer["report-save-result"]["children"])
     assert "已报送待审" in "".join(texts(answer["report-status-panel"]["children"]))
-    assert "json" in "".join(texts(answer["report-log"]["children"]))  # the log shows the save
+    assert "表单/接口已写入21/0/0" in "".join(texts(answer["report-log"]["children"]))  # the log shows the save
     stored = client.get(f"/api/v1/districts/{CLEAN}/months/{MONTH}", headers=headers_for("viewer", CLEAN)).json()
     assert stored["values"]["penalty.fines_yuan"] == 125000.5 and "accident.deaths" not in stored["values"]
     again = form_inputs(content(client, FORM, f"?district={CLEAN}&month={MONTH}"))
@@ -286,8 +286,9 @@ def test_an_upload_is_previewed_then_confirmed(client: TestClient, session: Sess
             {"id": "report-state", "property": "data", "value": state},
         ],
     )["response"]
-    assert "已上传：新增 1 项、修改 1 项、撤回 1 项" in "".join(texts(done["report-preview"]["children"]))
-    assert "figures.csv" in "".join(texts(done["report-log"]["children"]))
+    uploaded = "".join(texts(done["report-preview"]["children"]))
+    assert "已上传：新增 1 项、修改 1 项、撤回 1 项" in uploaded and "重新打开本月" in uploaded
+    assert "CSV 文件 · figures.csv已写入" in "".join(texts(done["report-log"]["children"]))
     after = client.get(f"/api/v1/districts/{CLEAN}/months/{MONTH}", headers=viewer).json()["values"]
     assert after == {"penalty.cases": 5, "drill.drills": 2}
 

@@ -26,7 +26,6 @@ from app.core.errors import AppError, PreconditionFailed
 from app.districts.codes import is_under
 from app.indicators import service as indicators
 from app.stats.context import StatsContext
-from app.uploads.schemas import SubmissionRead
 from dashboard import data, ids
 from dashboard.auth import current_principal
 from dashboard.components import controls, district_options, labelled, notice, page_header, section
@@ -34,7 +33,6 @@ from dashboard.formatting import format_timestamp
 from dashboard.i18n import Lang, lang_of, pick, t
 from dashboard.page import PageContext, render
 from dashboard.reporting import (
-    FormRow,
     MonthForm,
     base_versions_of,
     month_form,
@@ -47,15 +45,16 @@ from dashboard.reporting import (
 )
 from dashboard.reporting_components import (
     LIVE,
-    attributes,
     change_table,
     figure_text,
+    form_table,
+    log_table,
     message,
     month_control,
     month_text,
     problem_list,
     problem_table,
-    status_badge,
+    status_panel,
 )
 
 dash.register_page(
@@ -186,112 +185,6 @@ def submit_content(ctx: PageContext, *, month: str | None) -> html.Div:
             ),
         ]
     )
-
-
-def status_panel(form: MonthForm, lang: Lang) -> list[Any]:
-    review = form.review
-    items: list[Any] = [
-        html.Span(f"{t('submit.status', lang)}：", className="label"),
-        status_badge(review.status.value, lang, id="report-status-badge"),
-    ]
-    if review.submitted_by:
-        items.append(html.Span(f"{t('submit.submitted_by', lang)}：{review.submitted_by}", className="hint"))
-    if review.reviewed_by:
-        items.append(html.Span(f"{t('submit.reviewed_by', lang)}：{review.reviewed_by}", className="hint"))
-    out: list[Any] = [html.Div(items, className="status-line")]
-    if review.reason:
-        # A returned month's reason is what the clerk must act on; after a correction or an unlock
-        # the reviewer's last note is still worth reading, but as what it is.
-        returned = review.status.value == "returned"
-        out.append(
-            html.Div(
-                [
-                    html.Strong(f"{t('submit.reason' if returned else 'submit.last_reason', lang)}："),
-                    html.Span(review.reason, id="report-return-reason"),
-                ],
-                className="notice notice-warn" if returned else "notice notice-info",
-            )
-        )
-    return out
-
-
-def input_text(value: float | None, whole: bool) -> str:
-    """A stored figure as the form shows it (17, 3500.5); blank for not reported."""
-    if value is None:
-        return ""
-    if whole or float(value).is_integer():
-        return str(round(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def form_table(form: MonthForm, lang: Lang) -> html.Table:
-    head = html.Tr(
-        [
-            html.Th(t(k, lang))
-            for k in ("submit.indicator", "submit.unit", "submit.value", "submit.last_month", "submit.last_year")
-        ]
-        + [html.Th("")]
-    )
-    return html.Table(
-        [html.Thead(head), html.Tbody([form_row(row, lang) for row in form.rows])],
-        id=ids.REPORT_FORM,
-        className="report-form data-table",
-    )
-
-
-def form_row(row: FormRow, lang: Lang) -> html.Tr:
-    info = row.info
-    return html.Tr(
-        [
-            html.Td(pick(lang, info.name_zh, info.name_en), title=row.code, className="indicator-name"),
-            html.Td(pick(lang, info.unit, info.unit_en)),
-            html.Td(
-                dcc.Input(
-                    id=ids.report_value(row.code),
-                    type="text",
-                    value=input_text(row.value, info.whole_number),
-                    placeholder=t("not_reported", lang),
-                    debounce=False,
-                    className="value-input",
-                )
-            ),
-            html.Td(figure_text(row.last_month, info, lang), className="beside"),
-            html.Td(figure_text(row.last_year, info, lang), className="beside"),
-            html.Td(
-                html.Button(
-                    t("submit.history", lang),
-                    id=ids.report_history_button(row.code),
-                    n_clicks=0,
-                    className="link-button",
-                )
-            ),
-        ],
-        **attributes({"data-indicator": row.code}),
-    )
-
-
-def log_table(items: list[SubmissionRead], lang: Lang) -> Any:
-    if not items:
-        return html.P(t("submit.log_empty", lang), className="hint")
-    head = html.Tr(
-        [
-            html.Th(t(k, lang))
-            for k in ("submit.log_when", "submit.log_user", "submit.log_how", "submit.log_status", "submit.log_counts")
-        ]
-    )
-    rows = [
-        html.Tr(
-            [
-                html.Td(format_timestamp(periods.to_beijing(s.created_at), lang)),
-                html.Td(s.user or t("submit.history_system", lang)),
-                html.Td(f"{s.source_format.value}{' · ' + s.file_name if s.file_name else ''}"),
-                html.Td(s.status.value),
-                html.Td(f"{s.created}/{s.updated}/{s.removed}"),
-            ]
-        )
-        for s in items
-    ]
-    return html.Table([html.Thead(head), html.Tbody(rows)], className="data-table log-table")
 
 
 # ----------------------------------------------------------------------------- callbacks
@@ -464,15 +357,15 @@ def confirm(clicks: int | None, stored: dict[str, Any] | None, state: dict[str, 
     where = _where(state)
     if not clicks or not stored or where is None:
         return dash.no_update, dash.no_update
-    _district, _month, _version, lang = where
+    district, month, _version, lang = where
     content = _decode(str(stored.get("content") or ""))
     if content is None:
         return message(t("submit.file_unreadable", lang), kind="error"), dash.no_update
     versions: dict[tuple[str, dt.date], str] = {}
     for key, version in (stored.get("base_versions") or {}).items():
-        code, _sep, month = str(key).partition("/")
+        code, _sep, label = str(key).partition("/")
         try:
-            versions[(code, periods.parse_month_path(month))] = str(version)
+            versions[(code, periods.parse_month_path(label))] = str(version)
         except AppError:
             continue
     principal = _principal()
@@ -491,7 +384,15 @@ def confirm(clicks: int | None, stored: dict[str, Any] | None, state: dict[str, 
             return _file_failure(error, lang), dash.no_update
         log = log_table(submissions(session, principal=principal), lang)
     counts = {k: body.get(k, 0) for k in ("created", "updated", "removed")}
-    return message(t("submit.uploaded", lang, **counts), kind="ok", id="report-uploaded"), log
+    # The form above still holds the figures from before the upload (and its version, so a save from
+    # it would be refused as a change meanwhile): say so, and offer the month afresh.
+    done = message(
+        t("submit.uploaded", lang, **counts),
+        kind="ok",
+        id="report-uploaded",
+        children=[html.P(t("submit.uploaded_reload", lang)), _reload_link(district, month, lang)],
+    )
+    return done, log
 
 
 @dash.callback(
