@@ -6,6 +6,7 @@ pages go to docs/screenshots/ (the README's "A clerk's day / A reviewer's day").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, LiveServer
-from tests.test_dashboard_browser import Watch
+from tests.test_dashboard_browser import Watch, choose
 
 CLERK = ("clerk", "clerk-pass-2026")
 REVIEWER = ("checker", "checker-pass-2026")
@@ -88,8 +89,14 @@ def test_a_month_from_the_form_through_review_to_the_lock(
     clerk, clerk_watch, reviewer, reviewer_watch = people
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    # The clerk fills the month in and saves it.
-    open_form(clerk, live_server)
+    # The clerk opens the form (last month by default), picks September and fills it in.
+    clerk.goto(live_server.url + f"/dashboard/submit?district={DISTRICT}")
+    clerk.wait_for_selector("#report-form", timeout=30000)
+    assert "2026年9月" not in clerk.inner_text("#page-heading")  # the last month that has ended
+    choose(clerk, "month", "2026年9月")
+    clerk.wait_for_url(re.compile(r"month=2026-09"))
+    clerk.wait_for_function("() => document.querySelector('#page-heading').innerText.includes('2026年9月')")
+    clerk.wait_for_selector("#report-form", timeout=30000)
     assert "上年同月" in clerk.inner_text("#report-form")
     field(clerk, "drill.drills").fill("6")
     field(clerk, "drill.participants").fill("480")
