@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 from dash import ALL, Dash, Input, Output, State, dcc, html
 from flask import Flask, Response, request
 
+from app.auth.models import Role
+from app.auth.scope import Principal
+from app.core import periods
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logging import RequestLog, configure_logging, request_id_var
 from app.districts import boundaries
 from dashboard import geo, ids
 from dashboard.auth import current_principal, install_auth
+from dashboard.data import session_scope
+from dashboard.formatting import format_month, format_timestamp
 from dashboard.i18n import Lang, lang_of, t
+from dashboard.reporting import open_reminders
 from dashboard.security import install_security
 from dashboard.state import merge_search, parse_search
 
@@ -67,6 +74,8 @@ PAGES = (
     ("completeness", "/completeness"),
     ("data", "/data"),
     ("reports", "/reports"),
+    ("submit", "/submit"),
+    ("review", "/review"),
 )
 
 
@@ -117,11 +126,47 @@ def serve_layout() -> html.Div:
                 ],
                 className="app-header",
             ),
+            # Filled by ``update_reminders`` in the URL's language.
+            html.Div(id=ids.REMINDERS, className="notice notice-warn reminders no-print", role="status", hidden=True),
             html.Main(dash.page_container, className="app-main"),
             html.Div(id=ids.PRINT_DUMMY, hidden=True),
         ],
         className="app",
     )
+
+
+def reminder_notice(principal: Principal | None, lang: Lang) -> list[Any]:
+    """The open reminders (催报) to a staff user's districts, each with a link to the month's form:
+    shown from sign-in on, on every page, until the month is sent."""
+    if principal is None or principal.role != Role.staff:
+        return []
+    with session_scope() as session:
+        reminders = open_reminders(session, principal=principal)
+    items = []
+    for r in reminders[:10]:
+        month = periods.parse_month_path(r.month)
+        text = t(
+            "reminders.item",
+            lang,
+            district=r.district.name,
+            month=format_month(month.year, month.month, lang),
+            status=t(f"status.{r.status.value}", lang),
+            by=r.created_by or t("nav.review", lang),
+            at=format_timestamp(periods.to_beijing(r.created_at), lang),
+        )
+        query = {"district": r.district.code, "month": r.month, **({"lang": "en"} if lang == "en" else {})}
+        items.append(
+            html.Li(
+                [
+                    html.Span(text),
+                    " ",
+                    dcc.Link(t("reminders.open", lang), href=f"{URL_PREFIX}submit?{urlencode(query)}"),
+                ]
+            )
+        )
+    if not items:
+        return []
+    return [html.Strong(t("reminders.title", lang)), html.Ul(items)]
 
 
 def install_frame_callbacks(app: Dash) -> None:
@@ -162,7 +207,9 @@ def install_frame_callbacks(app: Dash) -> None:
         lang = lang_of(parse_search(search).get("lang"))
         here = "/" + (app.strip_relative_path(pathname or "/") or "")
         # Moving between pages keeps the district, year and language.
-        keep = {k: v for k, v in parse_search(search).items() if k in ("district", "year", "indicator", "lang")}
+        keep = {
+            k: v for k, v in parse_search(search).items() if k in ("district", "year", "indicator", "month", "lang")
+        }
         carried = merge_search("", keep)
         return [
             t("app.title", lang),
@@ -172,8 +219,17 @@ def install_frame_callbacks(app: Dash) -> None:
             app.get_relative_path(here) + merge_search(search, {"lang": "en"}),
             *[t(f"nav.{page}", lang) for page, _path in PAGES],
             *[app.get_relative_path(path) + carried for _page, path in PAGES],
-            *["nav-link active" if path == here else "nav-link" for _page, path in PAGES],
+            *[nav_class(page, path == here) for page, path in PAGES],
         ]
+
+    @app.callback(
+        Output(ids.REMINDERS, "children"),
+        Output(ids.REMINDERS, "hidden"),
+        Input(ids.URL, "search"),
+    )
+    def update_reminders(search: str | None) -> tuple[list[Any], bool]:
+        notice = reminder_notice(current_principal(), lang_of(parse_search(search).get("lang")))
+        return notice, not notice
 
     app.clientside_callback(
         "function(n) { if (n) { window.print(); } return window.dash_clientside.no_update; }",
@@ -181,6 +237,16 @@ def install_frame_callbacks(app: Dash) -> None:
         Input(ids.PRINT_BUTTON, "n_clicks"),
         prevent_initial_call=True,
     )
+
+
+def nav_class(page: str, active: bool) -> str:
+    """A header link's classes: the reporting pages are offered only to those who can use them
+    (staff and admins report, reviewers and admins review); the pages themselves say so too."""
+    principal = current_principal()
+    usable = principal is not None and (
+        (page != "submit" or principal.can_write) and (page != "review" or principal.can_review)
+    )
+    return "nav-link" + (" active" if active else "") + ("" if usable else " nav-hidden")
 
 
 def install_request_log_context(server: Flask) -> None:

@@ -94,3 +94,48 @@ REPORT_STATUS = "report-status"
 
 def report_link(fmt: str) -> str:
     return f"report-{fmt}"
+
+
+# ----------------------------------------------------------------------------- the frame's reminder notice
+REMINDERS = "reminders"
+
+# ----------------------------------------------------------------------------- 数据报送 (report a month)
+REPORT_FORM = "report-form"
+REPORT_STATE = "report-state"  # district, month and the version (ETag) the form was drawn with
+REPORT_SAVE = "report-save"
+REPORT_SAVE_RESULT = "report-save-result"
+REPORT_STATUS_PANEL = "report-status-panel"
+REPORT_UPLOAD = "report-upload"
+REPORT_UPLOAD_STORE = "report-upload-store"  # the previewed file and its dry run's versions
+REPORT_PREVIEW = "report-preview"
+REPORT_CONFIRM = "report-confirm"
+REPORT_TEMPLATE = "report-template"
+REPORT_LOG = "report-log"
+REPORT_HISTORY = "report-history"
+REPORT_VALUE = "report-value"  # pattern: {"type": REPORT_VALUE, "indicator": code}
+REPORT_HISTORY_BUTTON = "report-history-button"  # pattern: {"type": …, "indicator": code}
+
+
+def report_value(indicator: str) -> dict[str, str]:
+    return {"type": REPORT_VALUE, "indicator": indicator}
+
+
+def report_history_button(indicator: str) -> dict[str, str]:
+    return {"type": REPORT_HISTORY_BUTTON, "indicator": indicator}
+
+
+# ----------------------------------------------------------------------------- 审核 (review)
+REVIEW_GRID = "review-grid"
+REVIEW_DETAIL = "review-detail"
+REVIEW_STATE = "review-state"  # parent, month and the focused district
+REVIEW_REASON = "review-reason"
+REVIEW_APPROVE = "review-approve"
+REVIEW_RETURN = "review-return"
+REVIEW_UNLOCK = "review-unlock"
+REVIEW_APPROVE_ALL = "review-approve-all"
+REVIEW_REMIND = "review-remind"
+REVIEW_RESULT = "review-result"
+REVIEW_COUNTS = "review-counts"
+
+# ----------------------------------------------------------------------------- completeness: approval
+APPROVAL_GRID = "approval-grid"

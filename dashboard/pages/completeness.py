@@ -14,13 +14,16 @@ import dash
 import pandas as pd
 from dash import html
 
+from app.core import periods
 from app.core.periods import due_date
 from dashboard import figures, ids, queries
-from dashboard.components import controls, district_control, graph, page_header, section, year_control
+from dashboard.components import controls, district_control, graph, notice, page_header, section, year_control
 from dashboard.data import gather
 from dashboard.formatting import format_month, format_percent
 from dashboard.i18n import Lang, t
 from dashboard.page import PageContext, render
+from dashboard.reporting import review_months
+from dashboard.reporting_components import status_grid, status_legend
 
 dash.register_page(
     __name__,
@@ -147,7 +150,29 @@ def completeness_content(ctx: PageContext) -> html.Div:
                 *note,
                 graph(ids.COMPLETENESS_GRAPH, grid),
             ),
+            approval_section(ctx),
         ]
+    )
+
+
+def approval_section(ctx: PageContext) -> html.Section:
+    """Each district-month's review status (approved, awaiting review, returned, not sent) for the
+    year's ended months, beside timeliness above."""
+    state, lang = ctx.state, ctx.lang
+    last = periods.last_ended_month(ctx.today)
+    months = [dt.date(state.year, m, 1) for m in range(1, 13) if dt.date(state.year, m, 1) <= last]
+    if state.district is None:
+        return section(t("completeness.approval", lang), notice(t("completeness.approval_country", lang)))
+    if not months:
+        return section(t("completeness.approval", lang), notice(t("completeness.none_missing", lang)))
+    listings = review_months(ctx.stats, parent=state.district, months=months)
+    return section(
+        t("completeness.approval", lang),
+        status_legend(lang),
+        html.Div(
+            status_grid(listings, lang=lang, grid_id=ids.APPROVAL_GRID, max_rows=MAX_GRID_ROWS),
+            className="grid-scroll",
+        ),
     )
 
 
