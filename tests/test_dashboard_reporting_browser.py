@@ -2,7 +2,8 @@
 server: a clerk fills the month in the form and saves, uploads a file after seeing its preview and
 confirms; a reviewer returns it with a reason; the clerk sees the reason, corrects and sends it
 again; the reviewer approves; the clerk's next edit is refused, in Chinese. Screenshots of the two
-pages go to docs/screenshots/ (the README's "A clerk's day / A reviewer's day")."""
+pages go to tests/artifacts/ (copied by hand to docs/screenshots/ for the README's "A clerk's day /
+A reviewer's day": a test run does not change the repository's files)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, LiveServer
+from tests.conftest import ARTIFACTS, LiveServer
 from tests.test_dashboard_browser import Watch, choose
 
 CLERK = ("clerk", "clerk-pass-2026")
@@ -22,7 +23,7 @@ DISTRICT = "120106"  # 红桥区, seeded
 MONTH = "2026-09"
 SUBMIT = f"/dashboard/submit?district={DISTRICT}&month={MONTH}"
 REVIEW = f"/dashboard/review?district=120000&month={MONTH}&focus={DISTRICT}"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ARTIFACTS
 
 
 def signed_in(browser: Any, live_server: LiveServer, user: tuple[str, str]) -> tuple[Any, Any, Watch]:
