@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -458,3 +459,209 @@ def test_a_month_still_within_its_deadline_is_not_counted_missing(tianjin: list[
     quality = next(s for s in bulletin.sections if s.heading.endswith("报送质量"))
     assert "漏报（逾期未报送）：蓟州区7月。" in quality.paragraphs
     assert "9月报表报送期限为10月10日，尚未到期，未报送的区（县）不计为漏报。" in quality.paragraphs
+
+
+# ----------------------------------------------------------------------------- in English
+
+CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3040-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def _get(client: TestClient, headers: dict[str, str], period: str, **params: str) -> str:
+    r = client.get(
+        "/api/v1/reports/bulletin", params={"district": TIANJIN, "period": period, **params}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def test_english_q1_bulletin_states_the_same_totals_ranks_and_changes(
+    tianjin: list[str], bulletin_client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    md = _get(bulletin_client, admin_headers, "2025-Q1", lang="en")
+    assert CJK.findall(md) == []  # every Tianjin name has its English name
+    text = md.split("## Appendix: data table")[0]
+    assert md.startswith("# Tianjin Emergency Management Bureau: Enforcement Statistics Bulletin, Q1 2025\n")
+    assert "## I. Overview" in text and "## IV. Reporting quality" in text
+    # The Chinese bulletin's 8180家次，同比增长74.0%，环比增长70.4% and 罚款395万元, in English.
+    assert re.search(
+        r"In Q1 2025, the city carried out [\d,]+ inspections under the “double random, one public” scheme", text
+    )
+    assert (
+        "In enforcement inspections, the city carried out enforcement inspections totalling 8,180 "
+        "enterprise-visits, up 74.0% year on year, up 70.4% on the previous quarter" in text
+    )
+    assert "imposed fines of 3.95 million yuan" in text
+    assert (
+        "Year-on-year changes compare with January–March 2024, on a comparable basis counting only the "
+        "district-months reported in both years; changes on the previous period compare with Q4 2024." in text
+    )
+
+    ranking = table_rows(md, "Table 1")
+    assert ranking["Jizhou District"][:3] == ["1", "Jizhou District", "750 enterprise-visits"]
+    assert ranking["Hedong District"][0] == "14" and ranking["Hedong District"][4] == "up 10.0%"
+    assert ranking["Heping District"][0] == "15" and ranking["Heping District"][4] == "unchanged"
+    assert ranking["Binhai New Area"][0] == "Not ranked"
+    assert "| Rank | District | Enforcement inspections | Share of city | Year on year |" in md
+    assert (
+        "the top three were Jizhou District (750 enterprise-visits, 9.2% of the city's total), "
+        "Jinghai District (720 enterprise-visits" in text
+    )
+    assert "the bottom three were Heping District (300 enterprise-visits" in text
+    assert "Binhai New Area (February not reported) has months not reported and was not ranked" in text
+    assert "For administrative penalty cases, all 15 ranked districts stood at 15 cases and share the same rank" in text
+    penalties = table_rows(md, "Table 2")
+    assert penalties["Jizhou District"][:3] == ["1", "Jizhou District", "15 cases"]
+    assert penalties["Jizhou District"][5] == "480,000 yuan"
+
+    assert "Missing (overdue, not submitted): Binhai New Area (February)." in text
+    assert "Late: Hexi District (March)." in text
+    assert "Returned for correction (errors): Nankai District (January)." in text
+    assert (
+        "the city's 16 districts were due to submit 48 reports: 47 submitted (1 of them late), 1 not submitted; "
+        "a reporting rate of 97.9% and an on-time rate of 95.8%" in text
+    )
+    assert "hazards and violations found per 1,000 enterprise-visits stood at 157.5 items" in text
+    assert "the share of hazards rectified stood at" in text and "the average fine per penalty case stood at" in text
+    assert "| Fines | — | 3.95 million yuan | 3,950,000 | 1 district-month | up 740.4% year on year" in md
+    assert "inspection.enterprises" not in md and "month_reports" not in md
+
+
+def test_english_and_chinese_bulletins_carry_the_same_figures(
+    tianjin: list[str], bulletin_client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    zh = json.loads(_get(bulletin_client, admin_headers, "2025-Q1", format="json"))
+    english = json.loads(_get(bulletin_client, admin_headers, "2025-Q1", format="json", lang="en"))
+    assert zh["lang"] == "zh" and english["lang"] == "en"
+
+    def numbers(body: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [(f["key"], f["code"], f["value"], f["previous"], f["comparable"]) for f in body["figures"]]
+
+    assert numbers(english) == numbers(zh)
+    assert [len(s["tables"]) for s in english["sections"]] == [len(s["tables"]) for s in zh["sections"]]
+    by_key = {f["key"]: f for f in english["figures"]}
+    assert by_key["inspection.enterprises"]["text"] == "8,180 enterprise-visits"
+    assert by_key["rank.inspection.enterprises.120119"]["text"] == "ranked 1st, 750 enterprise-visits"
+    assert by_key["quality.missing.120116"]["district"] == "Binhai New Area"
+    assert english["period"] == zh["period"] == "2025-Q1"
+
+
+def test_english_year_to_date_bulletin_names_its_period_and_renders_as_docx_and_html(
+    tianjin: list[str], bulletin_client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    md = _get(bulletin_client, admin_headers, "2025-01:2025-09", lang="en")
+    title = "Tianjin Emergency Management Bureau: Enforcement Statistics Bulletin, January–September 2025"
+    assert md.startswith(f"# {title}\n")
+    assert "carried out enforcement inspections totalling 24,730 enterprise-visits, up 74.2% year on year" in md
+    assert "previous" not in md.split("## II.")[0]  # no previous period for a range
+    assert "Missing (overdue, not submitted): Binhai New Area (February); Jizhou District (July)." in md
+
+    html = _get(bulletin_client, admin_headers, "2025-01:2025-09", lang="en", format="html")
+    assert '<html lang="en">' in html and CJK.findall(html.split("</style>")[1]) == []
+    assert "<caption>Table 1  Enforcement inspections and hazards found by district, January–September 2025" in html
+
+    r = bulletin_client.get(
+        "/api/v1/reports/bulletin",
+        params={"district": TIANJIN, "period": "2025-01:2025-09", "format": "docx", "lang": "en"},
+        headers=admin_headers,
+    )
+    assert r.status_code == 200 and r.headers["content-type"] == DOCX_MEDIA_TYPE
+    doc = _cant_split_everywhere(r.content)
+    assert doc.paragraphs[0].text == title
+    words = [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert CJK.findall("\n".join(words)) == []
+    assert "Annex" in words and "Data table" in words
+
+    refused = bulletin_client.get(
+        "/api/v1/reports/bulletin",
+        params={"district": TIANJIN, "period": "2025-Q1", "lang": "fr"},
+        headers=admin_headers,
+    )
+    assert_problem(refused, 422)
+
+
+@pytest.mark.slow
+def test_english_docx_renders_to_pdf(tianjin: list[str], session: Session, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    bulletin = build_bulletin(StatsContext(session, SYSTEM, TODAY), district=TIANJIN, period="2025-Q1", lang="en")
+    source = tmp_path / "bulletin.docx"
+    source.write_bytes(bulletin_docx(bulletin))
+    done = subprocess.run(
+        [
+            _soffice(),
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    pdf = tmp_path / "bulletin.pdf"
+    assert done.returncode == 0 and pdf.exists(), done.stdout + done.stderr
+    pages = " ".join(re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(str(pdf)).pages)
+    assert "Enforcement Statistics Bulletin" in pages and "8,180" in pages and "Binhai New Area" in pages
+
+
+def test_cli_writes_an_english_bulletin(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import app.reports.cli as report_cli
+    from app.cli import app
+
+    monkeypatch.setattr(report_cli, "open_database", lambda: database)
+    out = tmp_path / "q1-en.md"
+    args = ["bulletin", "--district", TIANJIN, "--period", "2025-Q1", "--format", "md", "--lang", "en"]
+    done = CliRunner().invoke(app, [*args, "-o", str(out), "--today", TODAY.isoformat()])
+    assert done.exit_code == 0, done.output
+    written = out.read_text(encoding="utf-8")
+    assert written.startswith("# Tianjin Emergency Management Bureau: Enforcement Statistics Bulletin, Q1 2025")
+    assert "## I. Overview" in written and "## Appendix: data table" in written
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "written"),
+    [
+        (1, "deaths", "1 death"),
+        (2, "deaths", "2 deaths"),
+        (1, "person-times", "1 person-time"),
+        (1, "yuan", "1 yuan"),
+        (1234, "cases", "1,234 cases"),
+        (16_300_000, "yuan", "16.3 million yuan"),
+        (17_120_000, "yuan", "17.12 million yuan"),
+        (999_999_999, "yuan", "1 billion yuan"),
+        (1_500_000_000, "person-times", "1.5 billion person-times"),
+        (12.5, "items", "12.5 items"),
+    ],
+)
+def test_english_quantities(value: float, unit: str, written: str) -> None:
+    from app.reports import bulletin_en
+
+    assert bulletin_en.format_quantity(value, unit) == written
+
+
+def test_english_periods_changes_and_names() -> None:
+    from app.reports import bulletin_en as en
+    from app.reports.schemas import ReportDistrict
+
+    assert en.period_name(Period(2025, 1, 3, "quarter")) == "Q1 2025"
+    assert en.period_name(Period(2025, 1, 9, "range")) == "January–September 2025"
+    assert en.period_name(Period(2025, 3, 3, "month")) == "March 2025"
+    assert en.format_change(12.46) == "up 12.5% year on year"
+    assert en.format_change(-30) == "down 30.0% year on year"
+    assert en.format_change(0.04) == "unchanged year on year"
+    assert en.format_point_change(1.23) == "up 1.2 percentage points year on year"
+    assert en.format_months([4, 3]) == "March and April"
+    assert [en.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"
+    ]  # fmt: skip
+    hedong = ReportDistrict(code="120102", name="河东区", full_name="天津市河东区", level="county")
+    assert en.full_name(hedong) == "Hedong District, Tianjin"
+    # 河东区 of Linyi has no English name here: its Chinese name stands.
+    linyi = ReportDistrict(code="371312", name="河东区", full_name="临沂市河东区", level="county")
+    assert en.full_name(linyi) == "临沂市河东区"

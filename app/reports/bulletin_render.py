@@ -7,14 +7,18 @@ machine-readable download that carries them.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import io
 from typing import Any
 
 from docx import Document
 from docx.shared import Pt
 
+from app.core.periods import Period, parse_period, to_beijing
 from app.core.templating import html_environment, markdown_environment
 from app.core.text import safe_strings
+from app.reports import bulletin_en as en
 from app.reports import docx as layout
 from app.reports.render import (
     APPENDIX_HEADING,
@@ -28,8 +32,13 @@ from app.reports.render import (
 from app.reports.schemas import Bulletin, Figure
 
 APPENDIX_COLUMNS = ("项目", "区（县）", "文中写法", "数值", "未报送", "比较及口径")
+# The English bulletin's words for the same.
+APPENDIX_COLUMNS_EN = ("Item", "District", "As written", "Value", "Not reported", "Comparison and basis")
+APPENDIX_HEADING_EN = "Appendix: data table"
 # Millimetres per appendix column on a portrait page (156 mm of text width).
 APPENDIX_WIDTHS = [32, 18, 24, 20, 16, 46]
+# Parsing a saved bulletin's period: it had ended when the bulletin was written.
+_FAR_FUTURE = dt.date(9999, 1, 1)
 
 
 def appendix_figures(bulletin: Bulletin) -> list[Figure]:
@@ -38,10 +47,27 @@ def appendix_figures(bulletin: Bulletin) -> list[Figure]:
     return [f for f in bulletin.figures if not f.key.startswith("rank.")]
 
 
-def appendix_row(f: Figure) -> list[str]:
+def appendix_row(f: Figure, english: bool = False) -> list[str]:
     """One figure as the appendix lists it: in words, its exact value and its comparison (the period is
     the bulletin's, stated once in the lead)."""
     compared = f.change_text or "—"
+    if english:
+        if f.previous is not None and f.unit != "%" and not f.key.startswith("rate."):
+            if f.comparable is not None and f.comparable != f.value:
+                compared += (
+                    f" (same period last year, comparable: {en.exact(f.previous)}; "
+                    f"this period, comparable: {en.exact(f.comparable)})"
+                )
+            else:
+                compared += f" (same period last year: {en.exact(f.previous)})"
+        return [
+            f.label,
+            f.district or "—",
+            f.text,
+            en.exact(f.value),
+            f.missing or "—",
+            compared + (f"; {f.basis}" if f.basis else ""),
+        ]
     if f.previous is not None and f.unit != "%" and not f.key.startswith("rate."):
         if f.comparable is not None and f.comparable != f.value:
             compared += f"（上年同期可比{exact(f.previous)}，本期可比{exact(f.comparable)}）"
@@ -60,6 +86,17 @@ def appendix_row(f: Figure) -> list[str]:
 def appendix_lead(bulletin: Bulletin) -> str:
     d = bulletin.district
     b = bulletin
+    if b.lang == "en":
+        period = Period(b.year, b.month_from, b.month_to, "range")
+        tables = [" ".join(t.caption.split()[:2]) for section in b.sections for t in section.tables]
+        return (
+            f"Scope: {en.full_name(d)}; period: {en.period_name(parse_period(b.period, _FAR_FUTURE))} "
+            f"({en.period_name(period)}); year-on-year changes compare with the same months of the year before, "
+            "on a comparable basis counting only the district-months reported in both years. "
+            + (f"The districts' figures are in {en.join_and(tables)}. " if tables else "")
+            + "Numbers are written as in the text: from 1 million in millions and from 1 billion in billions; "
+            "percentages to one decimal. Indicator codes are in the JSON download (format=json)."
+        )
     months = f"{b.month_from}月" if b.month_from == b.month_to else f"{b.month_from}—{b.month_to}月"
     tables = [t.caption.split()[0] for section in b.sections for t in section.tables]
     return (
@@ -79,17 +116,36 @@ _markdown = markdown_environment("app.reports")
 _html = html_environment("app.reports")
 
 
+def as_of(bulletin: Bulletin) -> str:
+    """When the data were last updated and the bulletin generated, in the bulletin's language."""
+    if bulletin.lang != "en":
+        return as_of_line(bulletin)
+    return (
+        f"Data as of {_moment_en(bulletin.data_as_of)} (Beijing time, the last update of the values used); "
+        f"generated {_moment_en(bulletin.generated_at)}."
+    )
+
+
+def _moment_en(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "none"
+    local = to_beijing(moment)
+    return f"{local.day} {calendar.month_name[local.month]} {local.year} {local:%H:%M}"
+
+
 def _context(bulletin: Bulletin, edition: EditionInfo | None) -> dict[str, Any]:
     clean = renderable(bulletin)
+    english = clean.lang == "en"
     return {
         "bulletin": clean,
+        "html_lang": "en" if english else "zh-CN",
         "edition": edition,
         "edition_line": edition_line(edition) if edition else None,
-        "appendix_heading": APPENDIX_HEADING,
+        "appendix_heading": APPENDIX_HEADING_EN if english else APPENDIX_HEADING,
         "appendix_lead": appendix_lead(clean),
-        "appendix_columns": APPENDIX_COLUMNS,
-        "appendix_rows": [appendix_row(f) for f in appendix_figures(clean)],
-        "as_of_line": as_of_line(clean),
+        "appendix_columns": APPENDIX_COLUMNS_EN if english else APPENDIX_COLUMNS,
+        "appendix_rows": [appendix_row(f, english) for f in appendix_figures(clean)],
+        "as_of_line": as_of(clean),
         "revisions_heading": REVISIONS_HEADING,
         "revisions": revision_lines(edition.revisions) if edition else [],
     }
@@ -107,12 +163,15 @@ def bulletin_docx(bulletin: Bulletin, edition: EditionInfo | None = None) -> byt
     """The bulletin as an official document: the annual report's page, fonts and tables; no table row
     is split across pages, and a table's header row repeats on every page it runs to."""
     b = renderable(bulletin)
+    english = b.lang == "en"
     doc = Document()
     layout.setup_styles(doc)
     layout.font_fallbacks(doc)
     layout.page_setup(doc)
     doc.core_properties.title = b.title
-    doc.core_properties.author = "应急管理执法工作统计平台"
+    doc.core_properties.author = (
+        "Emergency Management Enforcement Statistics Platform" if english else "应急管理执法工作统计平台"
+    )
     doc.core_properties.created = b.generated_at
 
     layout.para(doc, b.title, layout.STYLE_TITLE)
@@ -136,20 +195,21 @@ def bulletin_docx(bulletin: Bulletin, edition: EditionInfo | None = None) -> byt
     for note in b.notes:
         layout.para(doc, note, layout.STYLE_NOTE)
 
-    appendix = layout.para(doc, "附件", "Heading 1")
+    appendix = layout.para(doc, "Annex" if english else "附件", "Heading 1")
     appendix.paragraph_format.first_line_indent = Pt(0)
     appendix.paragraph_format.page_break_before = True
-    layout.para(doc, APPENDIX_HEADING.removeprefix("附："), layout.STYLE_TITLE)
+    heading = APPENDIX_HEADING_EN.removeprefix("Appendix: ").capitalize() if english else APPENDIX_HEADING
+    layout.para(doc, heading.removeprefix("附："), layout.STYLE_TITLE)
     layout.para(doc, appendix_lead(b), layout.STYLE_APPENDIX)
     layout.table(
         doc,
-        list(APPENDIX_COLUMNS),
-        [appendix_row(f) for f in appendix_figures(b)],
+        list(APPENDIX_COLUMNS_EN if english else APPENDIX_COLUMNS),
+        [appendix_row(f, english) for f in appendix_figures(b)],
         layout.STYLE_APPENDIX,
         centred={3, 4},
         widths=APPENDIX_WIDTHS,
     )
-    layout.para(doc, as_of_line(b), layout.STYLE_APPENDIX)
+    layout.para(doc, as_of(b), layout.STYLE_APPENDIX)
     if edition and edition.revisions:
         layout.para(doc, REVISIONS_HEADING, "Heading 2")
         for line in revision_lines(edition.revisions):

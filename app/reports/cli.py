@@ -6,6 +6,7 @@ bulletin of a district (or a whole city or province) to a file, or one file per 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,7 @@ from app.districts import service as districts
 from app.reports.annual import build_annual_report
 from app.reports.bulletin import build_bulletin
 from app.reports.formats import DocumentFormat, render_bulletin
+from app.reports.schemas import Lang
 from app.stats.context import StatsContext
 
 commands = CommandLine()
@@ -125,6 +127,11 @@ def write_children(
     return 0 if written else 1
 
 
+class BulletinLang(enum.StrEnum):
+    zh = "zh"
+    en = "en"
+
+
 @commands.command(
     "bulletin",
     help="生成执法工作统计通报（月、季、半年、年或累计）/ write a bulletin of a month, quarter, half, year or range",
@@ -174,15 +181,21 @@ def bulletin(
             help="按此日期判断哪些月份已结束 / decide which months have ended as of this date",
         ),
     ] = None,
+    lang: Annotated[
+        BulletinLang,
+        typer.Option("--lang", help="正文语言：zh（默认）或 en / the text's language: zh (default) or en"),
+    ] = BulletinLang.zh,
 ) -> None:
     day = today or periods.today()
     parsed = parse_period(period, day)  # a bad period is refused before the database is opened
     if children:
         with open_database().session() as session:
-            code = write_bulletins(session, district=district, period=parsed, fmt=fmt, output=output, today=day)
+            code = write_bulletins(
+                session, district=district, period=parsed, fmt=fmt, output=output, today=day, lang=lang.value
+            )
         raise typer.Exit(code)
     with open_database().session() as session:
-        found = build_bulletin(StatsContext(session, SYSTEM, day), district=district, period=parsed)
+        found = build_bulletin(StatsContext(session, SYSTEM, day), district=district, period=parsed, lang=lang.value)
         data = render_bulletin(fmt, found)
     if output is None and fmt != DocumentFormat.docx:
         sys.stdout.write(data.decode("utf-8"))
@@ -198,7 +211,14 @@ def _file_period(period: Period) -> str:
 
 
 def write_bulletins(
-    session: Session, *, district: str, period: Period, fmt: DocumentFormat, output: str | None, today: dt.date
+    session: Session,
+    *,
+    district: str,
+    period: Period,
+    fmt: DocumentFormat,
+    output: str | None,
+    today: dt.date,
+    lang: Lang = "zh",
 ) -> int:
     """The bulletin of ``district`` and of each child district into the folder ``output``; the exit code.
     A child without data for the period gets no file and is named at the end."""
@@ -221,7 +241,7 @@ def write_bulletins(
         for area in [parent, *children]:
             progress.update(task, current=f"{area.code} {area.name}")
             try:
-                found = build_bulletin(ctx, district=area.code, period=period)
+                found = build_bulletin(ctx, district=area.code, period=period, lang=lang)
             except NotFound:
                 without_data.append(f"{area.name}（{area.code}）")
             else:

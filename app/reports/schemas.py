@@ -97,6 +97,9 @@ class AnnualReport(BaseModel):
 # ----------------------------------------------------------------------------- bulletins
 
 
+Lang = Literal["zh", "en"]
+
+
 class Table(BaseModel):
     """A table of a bulletin: its caption, header and rows as the text writes them."""
 
@@ -127,6 +130,7 @@ class Bulletin(BaseModel):
     data_as_of: dt.datetime | None
     generated_at: dt.datetime
     approved_only: bool = False
+    lang: Lang = Field(default="zh", description="正文语言 / the language of the text: zh | en")
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)

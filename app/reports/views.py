@@ -21,7 +21,15 @@ from app.reports.annual import build_annual_report
 from app.reports.bulletin import build_bulletin
 from app.reports.formats import DocumentFormat, render_bulletin
 from app.reports.render import EditionInfo
-from app.reports.schemas import AnnualReport, Bulletin, EditionCreate, EditionOut, EditionSummary, ReportFormat
+from app.reports.schemas import (
+    AnnualReport,
+    Bulletin,
+    EditionCreate,
+    EditionOut,
+    EditionSummary,
+    Lang,
+    ReportFormat,
+)
 from app.stats.deps import StatsDep
 
 router = APIRouter(tags=["reports"])
@@ -104,7 +112,7 @@ def get_annual_report(
     "totals with year-on-year change (and, for a month or quarter, the change on the previous period), derived "
     "rates, the districts ranked, reporting quality by name, accidents, and a data appendix. A period reaching past "
     "the last ended month (Beijing time) is refused with 422 period.not_ended naming that month; format=json is "
-    "the machine-readable download with indicator codes.",
+    "the machine-readable download with indicator codes; lang=en writes the same figures as an English bulletin.",
     responses={
         **problem_responses(
             {
@@ -131,9 +139,13 @@ def get_bulletin(
     ctx: StatsDep,
     format: Format = ReportFormat.md,
     approved_only: Annotated[bool, Query(description="仅统计审核通过的月份 / approved months only")] = False,
+    lang: Annotated[
+        Lang,
+        Query(description="正文语言：zh（默认）或 en（英文通报，数字相同）/ the text's language: zh (default) or en"),
+    ] = "zh",
 ) -> Response:
     ctx.approved_only = approved_only
-    bulletin = build_bulletin(ctx, district=district, period=period)
+    bulletin = build_bulletin(ctx, district=district, period=period, lang=lang)
     return rendered_bulletin(bulletin, format)
 
 
