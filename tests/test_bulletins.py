@@ -544,6 +544,13 @@ def test_english_and_chinese_bulletins_carry_the_same_figures(
     assert by_key["quality.missing.120116"]["district"] == "Binhai New Area"
     assert english["period"] == zh["period"] == "2025-Q1"
 
+    # A county's bulletin speaks of the bureau, and names it with its city.
+    county = _get(bulletin_client, admin_headers, "2025-Q1", lang="en", district=HEDONG)
+    bureau = "Emergency Management Bureau of Hedong District, Tianjin"
+    assert county.startswith(f"# {bureau}: Enforcement Statistics Bulletin, Q1 2025\n")
+    assert "In Q1 2025, the bureau carried out" in county and "the bureau was due to submit 3 reports" in county
+    assert CJK.findall(county) == []
+
 
 def test_english_year_to_date_bulletin_names_its_period_and_renders_as_docx_and_html(
     tianjin: list[str], bulletin_client: TestClient, admin_headers: dict[str, str]

@@ -259,7 +259,7 @@ class _Builder:
             if before is None or before.total is None or t.total is None:
                 return None, basis + " had no data, no comparison"
             pct = change_percent(t.total, before.total)
-            same = "unchanged on the previous period"
+            same = f"unchanged on the previous {self.period.kind}"
             if pct is None:
                 return (same if t.total == 0 else None), basis
             return en.format_change(pct, f"on the previous {self.period.kind}", same), basis
@@ -467,7 +467,7 @@ class _Builder:
         changes = []
         for other, versus, same in (
             (rate.last_year, "year on year", "unchanged year on year"),
-            (rate.previous, f"on the previous {self.period.kind}", "unchanged on the previous period"),
+            (rate.previous, f"on the previous {self.period.kind}", f"unchanged on the previous {self.period.kind}"),
         ):
             if other is None or (versus != "year on year" and self.before is None):
                 continue
@@ -1012,6 +1012,12 @@ def _english(b: _Builder, ctx: StatsContext, unapproved_months: int, sections: l
         unapproved = en.plural(unapproved_months, "monthly report")
         notes.append(f"Note: the figures above include data not yet approved ({unapproved} awaiting approval).")
     whom = "the bureau's" if b.is_county else f"{b.place_en}'s"
+    # Tianjin Emergency Management Bureau; Emergency Management Bureau of Hedong District, Tianjin.
+    bureau = (
+        f"Emergency Management Bureau of {b.place_en}"
+        if "," in b.place_en
+        else f"{b.place_en} Emergency Management Bureau"
+    )
     return Bulletin(
         district=b.place,
         period=p.label,
@@ -1020,7 +1026,7 @@ def _english(b: _Builder, ctx: StatsContext, unapproved_months: int, sections: l
         month_from=p.month_from,
         month_to=p.month_to,
         lang="en",
-        title=f"{b.place_en} Emergency Management Bureau: Enforcement Statistics Bulletin, {b.period_en}",
+        title=f"{bureau}: Enforcement Statistics Bulletin, {b.period_en}",
         intro=f"This bulletin reports {whom} emergency-management enforcement statistics for {b.period_en} as follows.",
         sections=sections,
         notes=notes,
