@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from docx import Document
@@ -672,3 +673,45 @@ def test_english_periods_changes_and_names() -> None:
     # 河东区 of Linyi has no English name here: its Chinese name stands.
     linyi = ReportDistrict(code="371312", name="河东区", full_name="临沂市河东区", level="county")
     assert en.full_name(linyi) == "临沂市河东区"
+
+
+def test_an_english_bulletin_is_saved_as_an_edition_and_revised_in_english(
+    tianjin: list[str], bulletin_client: TestClient, admin_headers: dict[str, str], session: Session
+) -> None:
+    body = {"district": TIANJIN, "period": "2025-Q1", "lang": "en"}
+    r = bulletin_client.post("/api/v1/reports", json=body, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    saved = r.json()
+    assert saved["title"] == "Tianjin Emergency Management Bureau: Enforcement Statistics Bulletin, Q1 2025"
+    assert saved["report"]["lang"] == "en" and saved["revisions"] == []
+
+    # 河东区 reports 10 more inspections for January: the English edition keeps 8,180 and lists 8,190.
+    session.execute(
+        update(MonthlyValue)
+        .where(
+            MonthlyValue.district_code == HEDONG,
+            MonthlyValue.month == dt.date(2025, 1, 1),
+            MonthlyValue.indicator_code == "inspection.enterprises",
+        )
+        .values(value=120)
+    )
+    yearly.refresh(session, {(HEDONG, 2025)})
+    url = f"/api/v1/reports/{saved['id']}"
+    again = bulletin_client.get(url, headers=admin_headers).json()
+    revised = next(x for x in again["revisions"] if x["key"] == "inspection.enterprises")
+    assert (revised["old_value"], revised["new_value"]) == (8180, 8190)
+    assert revised["new_text"].startswith("8,190 enterprise-visits")
+    md = bulletin_client.get(url, params={"format": "md"}, headers=admin_headers).text
+    assert f"*Final edition No. {saved['id']}, saved by " in md
+    edited, revisions = md.split("## Figures revised since the edition was saved")
+    assert "inspections totalling 8,180 enterprise-visits" in edited
+    assert "- Enforcement inspections: 8,180 enterprise-visits, up 74.0% year on year" in revisions
+    assert "→ 8,190 enterprise-visits" in revisions
+    assert CJK.findall(md) == []
+    docx = bulletin_client.get(url, params={"format": "docx"}, headers=admin_headers)
+    assert docx.status_code == 200 and f"(edition {saved['id']})" in unquote(docx.headers["content-disposition"])
+
+    annual = bulletin_client.post(
+        "/api/v1/reports", json={"district": TIANJIN, "year": 2024, "lang": "en"}, headers=admin_headers
+    )
+    assert assert_problem(annual, 422)["errors"][0]["code"] == "edition.lang"

@@ -133,21 +133,43 @@ def _moment_en(moment: dt.datetime | None) -> str:
     return f"{local.day} {calendar.month_name[local.month]} {local.year} {local:%H:%M}"
 
 
+REVISIONS_LEAD = "以下数字在定稿后因数据更新而改变，定稿正文保持不变："
+REVISIONS_HEADING_EN = "Figures revised since the edition was saved"
+REVISIONS_LEAD_EN = "The data have changed these figures since the edition was saved; its text stays as it was:"
+
+
+def edition_words(bulletin: Bulletin, edition: EditionInfo) -> tuple[str, str, str, list[str]]:
+    """An edition's line, revisions heading and lead, and revision lines in the bulletin's language."""
+    if bulletin.lang != "en":
+        return edition_line(edition), REVISIONS_HEADING, REVISIONS_LEAD, revision_lines(edition.revisions)
+    line = (
+        f"Final edition No. {edition.id}, saved by {edition.created_by} on {_moment_en(edition.created_at)} "
+        "(Beijing time)."
+    )
+    revised = [
+        f"{r.label}" + (f" ({r.district})" if r.district else "") + f": {r.old_text or 'none'} → {r.new_text or 'none'}"
+        for r in edition.revisions
+    ]
+    return line, REVISIONS_HEADING_EN, REVISIONS_LEAD_EN, revised
+
+
 def _context(bulletin: Bulletin, edition: EditionInfo | None) -> dict[str, Any]:
     clean = renderable(bulletin)
     english = clean.lang == "en"
+    line, revisions_heading, revisions_lead, revised = edition_words(clean, edition) if edition else ("", "", "", [])
     return {
         "bulletin": clean,
         "html_lang": "en" if english else "zh-CN",
         "edition": edition,
-        "edition_line": edition_line(edition) if edition else None,
+        "edition_line": line if edition else None,
         "appendix_heading": APPENDIX_HEADING_EN if english else APPENDIX_HEADING,
         "appendix_lead": appendix_lead(clean),
         "appendix_columns": APPENDIX_COLUMNS_EN if english else APPENDIX_COLUMNS,
         "appendix_rows": [appendix_row(f, english) for f in appendix_figures(clean)],
         "as_of_line": as_of(clean),
-        "revisions_heading": REVISIONS_HEADING,
-        "revisions": revision_lines(edition.revisions) if edition else [],
+        "revisions_heading": revisions_heading if edition else REVISIONS_HEADING,
+        "revisions_lead": revisions_lead,
+        "revisions": revised,
     }
 
 
@@ -174,9 +196,10 @@ def bulletin_docx(bulletin: Bulletin, edition: EditionInfo | None = None) -> byt
     )
     doc.core_properties.created = b.generated_at
 
+    line, revisions_heading, _lead, revised = edition_words(b, edition) if edition else ("", "", "", [])
     layout.para(doc, b.title, layout.STYLE_TITLE)
     if edition:
-        layout.para(doc, edition_line(edition), layout.STYLE_NOTE)
+        layout.para(doc, line, layout.STYLE_NOTE)
     doc.add_paragraph(b.intro)
     for section in b.sections:
         layout.para(doc, section.heading, "Heading 1")
@@ -211,9 +234,9 @@ def bulletin_docx(bulletin: Bulletin, edition: EditionInfo | None = None) -> byt
     )
     layout.para(doc, as_of(b), layout.STYLE_APPENDIX)
     if edition and edition.revisions:
-        layout.para(doc, REVISIONS_HEADING, "Heading 2")
-        for line in revision_lines(edition.revisions):
-            layout.para(doc, line, layout.STYLE_APPENDIX)
+        layout.para(doc, revisions_heading, "Heading 2")
+        for revision in revised:
+            layout.para(doc, revision, layout.STYLE_APPENDIX)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -37,8 +37,11 @@ class Figure(BaseModel):
 
     @property
     def written(self) -> str:
-        """The figure as the text states it, with its change."""
-        return self.text + (f"，{self.change_text}" if self.change_text else "")
+        """The figure as the text states it, with its change (an English bulletin's changes, "up 12.5% year on
+        year", are ASCII and follow a ", "; Chinese ones a "，")."""
+        if not self.change_text:
+            return self.text
+        return self.text + (", " if self.change_text.isascii() else "，") + self.change_text
 
 
 class Section(BaseModel):
@@ -153,6 +156,11 @@ class EditionCreate(BaseModel):
         max_length=40,
         description="通报的统计期（给出时保存通报）/ a bulletin's period (saves a bulletin when given)",
         examples=["2025-Q1"],
+    )
+    lang: Lang = Field(
+        default="zh",
+        description="通报正文语言：zh（默认）或 en；年度报告只有中文 / a bulletin's language: zh (default) or en; "
+        "the year-end report is Chinese only",
     )
 
 

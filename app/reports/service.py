@@ -15,7 +15,7 @@ from app.reports.bulletin import build_bulletin
 from app.reports.bulletin_render import bulletin_markdown
 from app.reports.models import ReportEdition
 from app.reports.render import EditionInfo, to_markdown
-from app.reports.schemas import AnnualReport, Bulletin, EditionOut, EditionSummary, Figure, Revision
+from app.reports.schemas import AnnualReport, Bulletin, EditionOut, EditionSummary, Figure, Lang, Revision
 from app.stats.context import StatsContext
 
 
@@ -29,9 +29,11 @@ def require_save(principal: Principal, code: str) -> None:
         )
 
 
-def create(ctx: StatsContext, *, district: str, year: int | None = None, period: str | None = None) -> ReportEdition:
+def create(
+    ctx: StatsContext, *, district: str, year: int | None = None, period: str | None = None, lang: Lang = "zh"
+) -> ReportEdition:
     """Generate the year-end report of ``district`` and ``year`` (or, with ``period``, its bulletin of that
-    period) from today's data and store it as final."""
+    period, in ``lang``) from today's data and store it as final."""
     session, principal = ctx.session, ctx.principal
     districts.get_or_raise(session, code=district)
     require_save(principal, district)
@@ -46,8 +48,16 @@ def create(ctx: StatsContext, *, district: str, year: int | None = None, period:
                     Problem("edition.year_period", "年份与统计期不一致", "year and period disagree", column="year")
                 ],
             )
-        report = build_bulletin(ctx, district=district, period=parsed)
+        report = build_bulletin(ctx, district=district, period=parsed, lang=lang)
         text = bulletin_markdown(report)
+    elif year is not None and lang != "zh":
+        raise ValidationFailed(
+            "年度报告只有中文版；lang=en 只用于通报（period）",
+            "The year-end report is in Chinese only; lang=en is for bulletins (period)",
+            errors=[
+                Problem("edition.lang", "年度报告只有中文版", "the year-end report is Chinese only", column="lang")
+            ],
+        )
     elif year is not None:
         report = build_annual_report(ctx, district=district, year=year)
         text = to_markdown(report)
@@ -114,7 +124,9 @@ def current_report(ctx: StatsContext, edition: ReportEdition) -> AnnualReport | 
     try:
         if edition.period is None:
             return build_annual_report(ctx, district=edition.district_code, year=edition.year)
-        return build_bulletin(ctx, district=edition.district_code, period=edition.period)
+        # In the edition's language (an edition saved before bulletins had one is Chinese).
+        lang: Lang = "en" if edition.document.get("lang") == "en" else "zh"
+        return build_bulletin(ctx, district=edition.district_code, period=edition.period, lang=lang)
     except NotFound:
         return None
 

@@ -156,7 +156,8 @@ def rendered_bulletin(bulletin: Bulletin, fmt: ReportFormat, edition: EditionInf
     stem = f"{bulletin.district.code}-{bulletin.period.replace(':', '_')}" + (
         f"-edition-{edition.id}" if edition else ""
     )
-    title = bulletin.title + (f"（定稿{edition.id}）" if edition else "")
+    suffix = (f" (edition {edition.id})" if bulletin.lang == "en" else f"（定稿{edition.id}）") if edition else ""
+    title = bulletin.title + suffix
     headers = _disposition(document.disposition, stem, title, document.extension) if document.disposition else None
     return Response(render_bulletin(document, bulletin, edition), media_type=document.media_type, headers=headers)
 
@@ -176,7 +177,7 @@ def rendered_bulletin(bulletin: Bulletin, fmt: ReportFormat, edition: EditionInf
     responses={**problem_responses({400: "请求体不是有效的 JSON / The body is not valid JSON"}), **PROBLEMS},
 )
 def create_edition(body: EditionCreate, ctx: StatsDep, response: Response) -> EditionOut:
-    edition = service.create(ctx, district=body.district, year=body.year, period=body.period)
+    edition = service.create(ctx, district=body.district, year=body.year, period=body.period, lang=body.lang)
     out, _info = service.read(ctx, edition_id=edition.id)
     response.headers["Location"] = f"/api/v1/reports/{edition.id}"
     return out
