@@ -564,7 +564,8 @@ def test_english_year_to_date_bulletin_names_its_period_and_renders_as_docx_and_
     assert "Missing (overdue, not submitted): Binhai New Area (February); Jizhou District (July)." in md
 
     html = _get(bulletin_client, admin_headers, "2025-01:2025-09", lang="en", format="html")
-    assert '<html lang="en">' in html and CJK.findall(html.split("</style>")[1]) == []
+    assert '<html lang="en">' in html and CJK.findall(html.split("</head>")[1]) == []
+    assert 'font-family: "Times New Roman"' in html.split("</head>")[0]
     assert "<caption>Table 1  Enforcement inspections and hazards found by district, January–September 2025" in html
 
     r = bulletin_client.get(
