@@ -632,6 +632,15 @@ def test_cli_writes_an_english_bulletin(database: Database, tmp_path: Path, monk
     assert written.startswith("# Tianjin Emergency Management Bureau: Enforcement Statistics Bulletin, Q1 2025")
     assert "## I. Overview" in written and "## Appendix: data table" in written
 
+    folder = tmp_path / "tianjin-en"
+    args = [*args, "--children", "-o", str(folder), "--today", TODAY.isoformat()]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    files = sorted(p.name for p in folder.iterdir())
+    assert len(files) == 17 and "120116-Binhai_New_Area-2025-Q1.md" in files
+    hedong = (folder / "120102-Hedong_District-2025-Q1.md").read_text(encoding="utf-8")
+    assert hedong.startswith("# Emergency Management Bureau of Hedong District, Tianjin: Enforcement Statistics")
+
 
 @pytest.mark.parametrize(
     ("value", "unit", "written"),

@@ -6,6 +6,10 @@ months by name), 安全生产形势 (accidents) and an appendix tracing every nu
 Every figure comes from the statistics layer through one ``StatsContext``: ``annual_totals`` and
 ``derived_ratios`` with ``month_from``/``month_to``, ``district_rankings`` with ``months``,
 ``completeness`` and ``returned_months``; no SQL here.
+
+``lang="en"`` writes the same bulletin in English from the same statistics: the figures keep their keys
+and values, only their wording changes (``app.reports.bulletin_en``: 8,180 enterprise-visits, up 74.0%
+year on year, Q1 2025, Binhai New Area).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from app.core.errors import NotFound
 from app.core.periods import Period, parse_period
 from app.districts import listing
 from app.districts import service as districts
+from app.reports import bulletin_en as english
 from app.reports.annual import build_annual_report
 from app.reports.bulletin import build_bulletin
 from app.reports.formats import DocumentFormat, render_bulletin
@@ -245,7 +246,9 @@ def write_bulletins(
             except NotFound:
                 without_data.append(f"{area.name}（{area.code}）")
             else:
-                name = f"{area.code}-{area.name}-{_file_period(period)}.{fmt.extension}"
+                # 120102-河东区-2025-Q1.md; in English 120102-Hedong_District-2025-Q1.md.
+                shown = area.name if lang == "zh" else english.name(area.code, area.name).replace(" ", "_")
+                name = f"{area.code}-{shown}-{_file_period(period)}.{fmt.extension}"
                 (folder / name).write_bytes(render_bulletin(fmt, found))
                 written += 1
             progress.advance(task)
