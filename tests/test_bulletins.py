@@ -725,3 +725,19 @@ def test_an_english_bulletin_is_saved_as_an_edition_and_revised_in_english(
         "/api/v1/reports", json={"district": TIANJIN, "year": 2024, "lang": "en"}, headers=admin_headers
     )
     assert assert_problem(annual, 422)["errors"][0]["code"] == "edition.lang"
+
+
+def test_every_district_of_tianjin_and_chongqing_and_every_province_has_an_english_name() -> None:
+    import csv
+
+    from app.reports.bulletin_en import ENGLISH_NAMES
+
+    with open(Path(__file__).parent.parent / "seed" / "data" / "districts.csv", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    wanted = [
+        (code, name)
+        for code, name, level, *_rest in rows
+        if level == "province" or (level == "county" and code[:2] in ("12", "50"))
+    ]
+    assert len(wanted) > 31 + 16 + 38
+    assert [(code, name) for code, name in wanted if code not in ENGLISH_NAMES] == []

@@ -115,6 +115,7 @@ ENGLISH_NAMES = {
     "500154": "Kaizhou District",
     "500155": "Liangping District",
     "500156": "Wulong District",
+    "500157": "Liangjiang New Area",
     "500229": "Chengkou County",
     "500230": "Fengdu County",
     "500231": "Dianjiang County",
