@@ -27,6 +27,7 @@ from dashboard.components import (
     year_control,
 )
 from dashboard.data import gather
+from dashboard.formatting import format_year
 from dashboard.i18n import t
 from dashboard.page import PageContext, render
 
@@ -78,7 +79,6 @@ def overview_content(ctx: PageContext) -> html.Div:
         else f"{scope} · {t('overview.heading', lang)} {state.year}"
     )
     name = ctx.indicator_name(indicator)
-    trend_notes = [html.P(t("overview.ytd_note", lang), className="hint")] if state.year == today.year else []
     return html.Div(
         [
             page_header(
@@ -106,7 +106,7 @@ def overview_content(ctx: PageContext) -> html.Div:
                     section(
                         f"{t('overview.trend', lang)} · {name}",
                         graph(ids.TREND_GRAPH, trend_figure(ctx, by_year, indicator)),
-                        *trend_notes,
+                        trend_notes(ctx, by_year, indicator),
                     ),
                 ],
                 className="two-columns",
@@ -169,17 +169,50 @@ def monthly_figure(ctx: PageContext, monthly: pd.DataFrame, indicator: str) -> g
     )
 
 
-def trend_figure(ctx: PageContext, by_year: pd.DataFrame, indicator: str) -> go.Figure:
-    """The indicator over up to ten years, this year (if shown) marked with the months it holds."""
+def trend_series(by_year: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """One indicator's years (value, and what of it comes from annual reports), from the first
+    year with a value on."""
+    columns = ["year", "total", "months_reported", "districts_annual", "differs"]
     series = (
-        by_year[by_year["code"] == indicator][["year", "total"]]
+        by_year[by_year["code"] == indicator][columns]
         .rename(columns={"total": "value"})
         .sort_values("year")
         .reset_index(drop=True)
     )
+    return drop_leading_empty(series)
+
+
+def trend_notes(ctx: PageContext, by_year: pd.DataFrame, indicator: str) -> html.Div:
+    """Under the trend: which years come from annual reports alone (年报数据), and where an annual
+    figure and the monthly sum differ (数据差异: the monthly sum counts)."""
+    lang = ctx.lang
+    series = trend_series(by_year, indicator)
+    notes: list[html.P] = []
+    if ctx.state.year == ctx.today.year:
+        notes.append(html.P(t("overview.ytd_note", lang), className="hint"))
+    annual = sorted(figures.annual_only_years(series))
+    if annual:
+        years = "、".join(format_year(y, lang) for y in annual) if lang == "zh" else ", ".join(map(str, annual))
+        notes.append(html.P(t("annual.note", lang, years=years), className="hint annual-note", id="annual-note"))
+    differing = series[series["differs"] > 0]
+    if len(differing):
+        years_list = [int(y) for y in differing["year"]]
+        years = "、".join(format_year(y, lang) for y in years_list) if lang == "zh" else ", ".join(map(str, years_list))
+        notes.append(
+            html.P(
+                t("annual.differs_note", lang, years=years, count=int(differing["differs"].sum())),
+                className="notice notice-warn differs-note",
+                id="differs-note",
+            )
+        )
+    return html.Div(notes, id=ids.TREND_NOTES)
+
+
+def trend_figure(ctx: PageContext, by_year: pd.DataFrame, indicator: str) -> go.Figure:
+    """The indicator over up to ten years, this year (if shown) marked with the months it holds."""
     ended = ctx.today.month - 1  # the months of this year that have ended
     return figures.trend_chart(
-        drop_leading_empty(series),
+        trend_series(by_year, indicator),
         unit=ctx.indicator_unit(indicator),
         lang=ctx.lang,
         highlight_year=ctx.state.year,
