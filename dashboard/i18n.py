@@ -344,6 +344,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Figures differ: in {years}, {count} district-year(s) have an annual-report figure that differs from the "
         "monthly sum; the monthly sum is counted.",
     ),
+    "annual.monthly_note": (
+        "{year}的数据来自年报（年度数据），没有月度数据，故月度图无柱。",
+        "{year}: figures from the annual report only; no monthly data to draw.",
+    ),
     "annual.differs_hover": ("数据差异：{count} 个区县年报与月度合计不一致", "{count} district(s): annual ≠ monthly"),
     # completeness: approval
     "completeness.approval": ("审核状态", "Review status"),

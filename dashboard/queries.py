@@ -56,6 +56,8 @@ TOTAL_COLUMNS = [
     "months_reported",
     "months_expected",
     "months_compared",
+    "districts_annual",
+    "differs",
 ]
 
 
@@ -103,6 +105,8 @@ def totals_frame(totals: TotalsOut) -> pd.DataFrame:
                 "months_reported": i.months_reported,
                 "months_expected": i.months_expected,
                 "months_compared": i.months_compared,
+                "districts_annual": i.districts_annual,
+                "differs": i.differs,
             }
             for i in totals.indicators
         ],

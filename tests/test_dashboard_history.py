@@ -233,6 +233,14 @@ def test_the_overview_marks_years_from_annual_reports_and_differences(
     assert [a["x"] for a in annotations if a["text"] == "年报数据"] == [2017]
     assert "2017年的数据来自年报" in shown(find(page, "annual-note"))
     assert "数据差异" in shown(find(page, "differs-note")) and "2021年" in shown(find(page, "differs-note"))
+    assert "数据差异" in shown(find(page, "kpi-inspection-enterprises"))
+    assert find(page, "monthly-annual-note") is None
+    # The year itself: the card says 年报数据, the months (none) say why there are no bars.
+    year = content(client, "/dashboard/", f"?district={HEDONG}&year=2017&indicator=inspection.enterprises")
+    assert shown(find(year, "kpi-inspection-enterprises-value")) == "512家次"
+    assert "年报数据" in shown(find(year, "kpi-inspection-enterprises"))
+    assert "年报数据" not in shown(find(year, "kpi-penalty-cases"))
+    assert "2017年的数据来自年报" in shown(find(year, "monthly-annual-note"))
     # The city's trend counts Hedong's 2017 figure too, marked the same way.
     city = content(client, "/dashboard/", "?district=120000&year=2021&indicator=inspection.enterprises")
     city_bar = find(city, "trend-graph")["props"]["figure"]["data"][0]  # type: ignore[index]

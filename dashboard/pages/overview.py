@@ -28,7 +28,7 @@ from dashboard.components import (
 )
 from dashboard.data import gather
 from dashboard.formatting import format_year
-from dashboard.i18n import t
+from dashboard.i18n import Lang, t
 from dashboard.page import PageContext, render
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 Overview · 应急管理执法统计", order=0)
@@ -102,6 +102,7 @@ def overview_content(ctx: PageContext) -> html.Div:
                     section(
                         f"{t('overview.monthly', lang)} · {name}",
                         graph(ids.MONTHLY_GRAPH, monthly_figure(ctx, results["monthly"], indicator)),
+                        *monthly_notes(ctx, totals, indicator),
                     ),
                     section(
                         f"{t('overview.trend', lang)} · {name}",
@@ -138,9 +139,24 @@ def kpi_cards(ctx: PageContext, totals: pd.DataFrame, by_year: pd.DataFrame) -> 
                 months_expected=int(row["months_expected"]),
                 spark=figures.sparkline(history, unit=unit, lang=ctx.lang),
                 lang=ctx.lang,
+                notes=annual_notes(row, ctx.lang),
             )
         )
     return cards
+
+
+def annual_notes(row: pd.Series, lang: Lang) -> list[str]:
+    """A year's figure from annual reports: 年报数据 (no month reported), 含年报数据 (some districts),
+    数据差异 (an annual figure differs from the monthly sum, which counts)."""
+    notes = []
+    if row["districts_annual"] > 0:
+        only = row["months_reported"] == 0
+        notes.append(
+            t("annual.label", lang) if only else t("annual.hover_some", lang, count=int(row["districts_annual"]))
+        )
+    if row["differs"] > 0:
+        notes.append(t("history.differs", lang))
+    return notes
 
 
 def ratio_cards(ctx: PageContext, ratios: pd.DataFrame) -> list[html.Div]:
@@ -167,6 +183,15 @@ def monthly_figure(ctx: PageContext, monthly: pd.DataFrame, indicator: str) -> g
         this_label=t("overview.this_year", ctx.lang),
         last_label=t("overview.last_year", ctx.lang),
     )
+
+
+def monthly_notes(ctx: PageContext, totals: pd.DataFrame, indicator: str) -> list[html.P]:
+    """Under the months: a year counted from annual reports alone has no monthly bars, and says why."""
+    row = totals.set_index("code").loc[indicator]
+    if row["districts_annual"] > 0 and row["months_reported"] == 0:
+        text = t("annual.monthly_note", ctx.lang, year=format_year(ctx.state.year, ctx.lang))
+        return [html.P(text, className="hint annual-note", id="monthly-annual-note")]
+    return []
 
 
 def trend_series(by_year: pd.DataFrame, indicator: str) -> pd.DataFrame:
