@@ -6,6 +6,7 @@ months disagree, in Chinese; and the overview's trend marking a year counted fro
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -245,3 +246,49 @@ def test_the_overview_marks_years_from_annual_reports_and_differences(
     city = content(client, "/dashboard/", "?district=120000&year=2021&indicator=inspection.enterprises")
     city_bar = find(city, "trend-graph")["props"]["figure"]["data"][0]  # type: ignore[index]
     assert city_bar["x"][0] == 2017 and "年报数据" in city_bar["hovertext"][0]
+
+
+def test_an_uploaded_report_is_read_and_its_file_named_as_the_source(
+    client: TestClient, session: Session, headers_for: Any
+) -> None:
+    sign_in(client, session, scope=(HEDONG,), role="staff")
+    state = page_state(content(client, HISTORY, f"?district={HEDONG}"))
+    encoded = "data:text/plain;base64," + base64.b64encode(REPORT.encode("utf-8")).decode()
+    answer = callback(
+        client,
+        output="history-result.children",
+        inputs=[
+            {"id": "history-extract", "property": "n_clicks", "value": 0},
+            {"id": "history-upload", "property": "contents", "value": encoded},
+        ],
+        state=[
+            {"id": "history-text", "property": "value", "value": None},
+            {"id": "history-upload", "property": "filename", "value": "河东区2017年报.txt"},
+            {"id": "history-state", "property": "data", "value": state},
+        ],
+        triggered="history-upload.contents",
+    )["response"]
+    result = answer["history-result"]["children"]
+    assert len(find_all(result, lambda n: n.get("type") == "Mark")) == 5
+    assert answer["history-found"]["data"]["source"] == "河东区2017年报.txt"
+    values = inputs_of(result, "history-value")
+    stored = "".join(texts(store(client, answer, values=values, decisions={0: "accept", 1: "reject"})))
+    assert "新增 1 项" in stored
+    year = client.get(f"/api/v1/districts/{HEDONG}/years/2017", headers=headers_for("viewer", HEDONG)).json()
+    row = next(f for f in year["figures"] if f["indicator"] == "inspection.enterprises")
+    assert (row["annual"], row["source"]) == (512, "河东区2017年报.txt")
+    unreadable = callback(
+        client,
+        output="history-result.children",
+        inputs=[
+            {"id": "history-extract", "property": "n_clicks", "value": 0},
+            {"id": "history-upload", "property": "contents", "value": "data:application/pdf;base64,JVBERi0xLjQK"},
+        ],
+        state=[
+            {"id": "history-text", "property": "value", "value": None},
+            {"id": "history-upload", "property": "filename", "value": "report.pdf"},
+            {"id": "history-state", "property": "data", "value": state},
+        ],
+        triggered="history-upload.contents",
+    )["response"]
+    assert "未能识别" in "".join(texts(unreadable["history-result"]["children"]))
