@@ -292,3 +292,15 @@ def test_an_uploaded_report_is_read_and_its_file_named_as_the_source(
         triggered="history-upload.contents",
     )["response"]
     assert "未能识别" in "".join(texts(unreadable["history-result"]["children"]))
+
+
+def test_a_stored_figure_that_differs_from_the_months_says_so(client: TestClient, session: Session) -> None:
+    """Months not approved: the annual figure is stored, and the page says the monthly sum counts."""
+    sign_in(client, session, scope=(HEDONG,), role="staff")
+    state = page_state(content(client, HISTORY, f"?district={HEDONG}"))
+    report = "天津市河东区应急管理局2021年度法治政府建设情况报告\n\n全年共检查生产经营单位800家次。"
+    answer = read(client, state, report)
+    result = answer["history-result"]["children"]
+    stored = store(client, answer, values=inputs_of(result, "history-value"), decisions={0: "accept"})
+    row = find_all(stored, lambda n: n["props"].get("data-indicator") == "inspection.enterprises")[0]
+    assert texts(row) == ["执法检查", "800家次", "807家次", "月度合计", "数据差异"]
