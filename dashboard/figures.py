@@ -123,10 +123,13 @@ def _values(series: pd.Series) -> list[float | None]:
 
 
 def sparkline(frame: pd.DataFrame, *, unit: str, lang: Lang, colour: str = THIS_YEAR) -> go.Figure:
-    """A tiny line of ``value`` by ``year`` (gaps where nothing was reported), for a KPI card."""
+    """A tiny line of ``value`` by ``year`` (gaps where nothing was reported), for a KPI card; with
+    ``months_reported`` and ``districts_annual`` columns, a year from annual reports says so on hover."""
+    annual_only = annual_only_years(frame)
     hover = [
         f"{format_year(int(y), lang)}：{format_amount(v, unit, lang, missing=label_missing(lang))}"
-        for y, v in zip(frame["year"], frame["value"], strict=True)
+        + "".join(f"<br>{line}" for line in annual_hover(frame, row, int(y) in annual_only, lang))
+        for row, (y, v) in enumerate(zip(frame["year"], frame["value"], strict=True))
     ]
     trace = {
         "type": "scatter",

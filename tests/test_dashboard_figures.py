@@ -175,6 +175,8 @@ def test_trend_chart_marks_years_from_annual_reports() -> None:
     assert "含年报数据：1 个区县" in bar.hovertext[2]
     assert "数据差异" in bar.hovertext[3]
     assert [a.text for a in fig.layout.annotations] == ["年报数据"] and fig.layout.annotations[0].x == 2018
+    spark = valid(figures.sparkline(frame, unit="家次", lang="zh"))
+    assert "年报数据" in spark.data[0].hovertext[0] and "<br>" not in spark.data[0].hovertext[1]
     english = valid(figures.trend_chart(frame, unit="visits", lang="en", highlight_year=2018))
     assert english.data[0].marker.color[0] == figures.ANNUAL_THIS_YEAR
     assert "from annual reports" in english.data[0].hovertext[0]

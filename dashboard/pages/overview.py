@@ -124,7 +124,8 @@ def kpi_cards(ctx: PageContext, totals: pd.DataFrame, by_year: pd.DataFrame) -> 
     for code in queries.HEADLINE:
         row = this_year.loc[code]
         unit = ctx.indicator_unit(code)
-        history = recent[recent["code"] == code][["year", "total"]].rename(columns={"total": "value"})
+        columns = ["year", "total", "months_reported", "districts_annual", "differs"]
+        history = recent[recent["code"] == code][columns].rename(columns={"total": "value"})
         cards.append(
             kpi_card(
                 code=code,
