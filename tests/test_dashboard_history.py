@@ -209,6 +209,11 @@ def test_the_page_is_for_staff_and_admins(client: TestClient, session: Session) 
     page = content(client, HISTORY, "?lang=en")
     words = "".join(texts(page))
     assert "Import history" in words and "Read the figures" in words and "历史" not in words
+    # A city's staff: the county asked for, else the city's first county.
+    client.cookies.clear()
+    sign_in(client, session, scope=("120000",), role="staff")
+    assert page_state(content(client, HISTORY, "?district=120103"))["district"] == "120103"
+    assert page_state(content(client, HISTORY, "?district=120000"))["district"] == "120101"
 
 
 def test_the_overview_marks_years_from_annual_reports_and_differences(

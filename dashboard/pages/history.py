@@ -27,6 +27,7 @@ from app.auth.scope import Principal
 from app.backfill.documents import MAX_CHARS
 from app.backfill.proposals import Extraction, Proposal
 from app.core.errors import AppError
+from app.districts.codes import is_under
 from app.indicators import service as indicators
 from app.indicators.service import IndicatorInfo
 from app.values.cells import CellError, parse_number
@@ -76,7 +77,10 @@ def history_content(ctx: PageContext) -> html.Div:
         return html.Div([header, notice(t("history.staff_only", lang))])
     counties = writable_counties(ctx.session, ctx.principal)
     wanted = ctx.state.district
-    default = wanted if wanted in counties.index else (str(counties.index[0]) if len(counties) else None)
+    # The county asked for, else the first the user may report for under the area asked for.
+    under = [str(code) for code in counties.index if wanted and is_under(str(code), wanted)]
+    choices = under or [str(code) for code in counties.index]
+    default = wanted if wanted in counties.index else (choices[0] if choices else None)
     return html.Div(
         [
             header,
