@@ -76,6 +76,7 @@ PAGES = (
     ("reports", "/reports"),
     ("submit", "/submit"),
     ("review", "/review"),
+    ("history", "/history"),
 )
 
 
@@ -241,10 +242,11 @@ def install_frame_callbacks(app: Dash) -> None:
 
 def nav_class(page: str, active: bool) -> str:
     """A header link's classes: the reporting pages are offered only to those who can use them
-    (staff and admins report, reviewers and admins review); the pages themselves say so too."""
+    (staff and admins report and import history, reviewers and admins review); the pages themselves
+    say so too."""
     principal = current_principal()
     usable = principal is not None and (
-        (page != "submit" or principal.can_write) and (page != "review" or principal.can_review)
+        (page not in ("submit", "history") or principal.can_write) and (page != "review" or principal.can_review)
     )
     return "nav-link" + (" active" if active else "") + ("" if usable else " nav-hidden")
 

@@ -256,9 +256,11 @@ def kpi_card(
     spark: go.Figure,
     lang: Lang,
     comparable_total: float | None = None,
+    notes: Sequence[str] = (),
 ) -> html.Div:
     """One headline indicator: the year's value, the change against the same months of last year as
-    an arrow and a percentage coloured by meaning, last year's comparable value, a 5-year sparkline."""
+    an arrow and a percentage coloured by meaning, last year's comparable value, a 5-year sparkline;
+    ``notes`` (年报数据, 数据差异) close the footer."""
     if _missing(total):
         value = html.Div(t("not_reported", lang), id=ids.kpi_value(code), className="kpi-value kpi-missing")
     else:
@@ -292,6 +294,7 @@ def kpi_card(
         footer.append(f"{t('previous_same_period', lang)} {format_amount(previous_total, unit, lang)}")
     if months_expected and months_reported < months_expected:
         footer.append(f"{t('months_reported', lang)} {months_reported}/{months_expected}")
+    footer += notes
     return html.Div(
         [
             html.Div(name, className="kpi-name"),

@@ -22,11 +22,14 @@ from dashboard.formatting import (
     format_signed_percent,
     format_year,
 )
-from dashboard.i18n import Lang
+from dashboard.i18n import Lang, t
 
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 THIS_YEAR = "#c0392b"  # the bureau's red
 LAST_YEAR = "#8c99a6"
+# Years counted from annual reports (no months): the same hues, lighter (and cross-hatched).
+ANNUAL_THIS_YEAR = "#e6a39b"
+ANNUAL_OTHER_YEAR = "#c5ccd3"
 GOOD = "#1e8449"
 BAD = "#c0392b"
 NEUTRAL = "#5d6d7e"
@@ -120,10 +123,13 @@ def _values(series: pd.Series) -> list[float | None]:
 
 
 def sparkline(frame: pd.DataFrame, *, unit: str, lang: Lang, colour: str = THIS_YEAR) -> go.Figure:
-    """A tiny line of ``value`` by ``year`` (gaps where nothing was reported), for a KPI card."""
+    """A tiny line of ``value`` by ``year`` (gaps where nothing was reported), for a KPI card; with
+    ``months_reported`` and ``districts_annual`` columns, a year from annual reports says so on hover."""
+    annual_only = annual_only_years(frame)
     hover = [
         f"{format_year(int(y), lang)}：{format_amount(v, unit, lang, missing=label_missing(lang))}"
-        for y, v in zip(frame["year"], frame["value"], strict=True)
+        + "".join(f"<br>{line}" for line in annual_hover(frame, row, int(y) in annual_only, lang))
+        for row, (y, v) in enumerate(zip(frame["year"], frame["value"], strict=True))
     ]
     trace = {
         "type": "scatter",
@@ -211,22 +217,34 @@ def trend_chart(
 ) -> go.Figure:
     """``value`` by ``year`` as bars: the chosen year in the bureau's red, the others grey; the
     year-to-date year hatched and labelled with its months (e.g. "2026年1–10月"); years with nothing
-    reported left empty, never drawn as zero."""
+    reported left empty, never drawn as zero.
+
+    With the columns ``months_reported``, ``districts_annual`` and ``differs`` (``yearly_totals``), a
+    year counted from annual reports alone (no month reported) is drawn lighter and cross-hatched,
+    labelled 年报数据 and said so on hover; a year partly from annual reports, or with district-years
+    whose annual figure and monthly sum differ (数据差异), says so on hover."""
     years = [int(y) for y in frame["year"]]
     missing = label_missing(lang)
+    annual_only = annual_only_years(frame)
     hover = []
-    for y, v in zip(years, frame["value"], strict=True):
+    for row, (y, v) in enumerate(zip(years, frame["value"], strict=True)):
         text = f"{format_year(y, lang)}：{format_amount(v, unit, lang, missing=missing)}"
         if y == ytd_year and ytd_month:
             text += f"（{format_month_range(y, 1, ytd_month, lang)}）"
-        hover.append(text)
+        hover.append(text + "".join(f"<br>{line}" for line in annual_hover(frame, row, y in annual_only, lang)))
+    shapes = ["/" if y == ytd_year else "x" if y in annual_only else "" for y in years]
     trace = {
         "type": "bar",
         "x": years,
         "y": _values(frame["value"]),
         "marker": {
-            "color": [THIS_YEAR if y == highlight_year else LAST_YEAR for y in years],
-            "pattern": {"shape": ["/" if y == ytd_year else "" for y in years], "fgcolor": "#ffffff", "solidity": 0.3},
+            "color": [
+                (ANNUAL_THIS_YEAR if y in annual_only else THIS_YEAR)
+                if y == highlight_year
+                else (ANNUAL_OTHER_YEAR if y in annual_only else LAST_YEAR)
+                for y in years
+            ],
+            "pattern": {"shape": shapes, "fgcolor": "#ffffff", "solidity": 0.3},
         },
         "text": [format_number(v, lang, missing="") for v in frame["value"]],
         "textposition": "outside",
@@ -249,6 +267,20 @@ def trend_chart(
                 "bgcolor": "rgba(0,0,0,0.45)",
             }
         )
+    for y in sorted(annual_only):
+        annotations.append(
+            {
+                "x": y,
+                "y": 0,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": t("annual.label", lang),
+                "showarrow": False,
+                "font": {"size": 11, "color": "#ffffff"},
+                "bgcolor": "rgba(93,109,126,0.75)",
+                "name": "annual",
+            }
+        )
     layout = base_layout(
         height=300,
         lang=lang,
@@ -265,6 +297,29 @@ def trend_chart(
         title=_title(title),
     )
     return make_figure([trace], layout)
+
+
+def annual_only_years(frame: pd.DataFrame) -> set[int]:
+    """The years of ``frame`` counted from annual reports alone: annual figures, no month reported."""
+    if "districts_annual" not in frame or "months_reported" not in frame:
+        return set()
+    return {
+        int(y)
+        for y, n, m in zip(frame["year"], frame["districts_annual"], frame["months_reported"], strict=True)
+        if not _is_missing(n) and n > 0 and not _is_missing(m) and m == 0
+    }
+
+
+def annual_hover(frame: pd.DataFrame, row: int, only: bool, lang: Lang) -> list[str]:
+    """What a year's hover says of annual figures: 年报数据, 含年报数据 (some districts), 数据差异."""
+    lines = []
+    if only:
+        lines.append(t("annual.hover_all", lang))
+    elif "districts_annual" in frame and (count := frame["districts_annual"].iloc[row]) and count > 0:
+        lines.append(t("annual.hover_some", lang, count=int(count)))
+    if "differs" in frame and (count := frame["differs"].iloc[row]) and count > 0:
+        lines.append(t("annual.differs_hover", lang, count=int(count)))
+    return lines
 
 
 # ----------------------------------------------------------------------------- districts

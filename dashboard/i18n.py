@@ -23,6 +23,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.reports": ("年度报告", "Reports"),
     "nav.submit": ("数据报送", "Report a month"),
     "nav.review": ("审核", "Review"),
+    "nav.history": ("历史数据导入", "Import history"),
     "sign_out": ("退出", "Sign out"),
     # controls
     "control.district": ("区划", "District"),
@@ -253,6 +254,101 @@ TEXTS: dict[str, tuple[str, str]] = {
         "本月：已通过 {approved}，待审 {submitted}，已退回 {returned}，未报送 {missing}",
         "This month: {approved} approved, {submitted} awaiting review, {returned} returned, {missing} not sent",
     ),
+    # 历史数据导入
+    "history.heading": ("历史数据导入", "Import history from annual reports"),
+    "history.staff_only": (
+        "历史数据导入仅限区县报送账号（staff）或管理员。",
+        "Importing history is for district staff accounts and admins.",
+    ),
+    "history.input": ("粘贴或上传年度报告", "Paste or upload an annual report"),
+    "history.input_hint": (
+        "粘贴已发布的年度报告全文（不超过 {chars} 字），或上传 .docx、.txt、带文字层的 .pdf。"
+        "系统只提出建议值，核对、采纳后才保存为该区县该年的年度数据。",
+        "Paste a published annual report (at most {chars} characters) or upload a .docx, .txt or a .pdf with a "
+        "text layer. Figures are only proposed: they are stored as the district's annual figures once you accept "
+        "them.",
+    ),
+    "history.paste": ("在此粘贴报告全文…", "Paste the report's text here…"),
+    "history.extract": ("识别数据", "Read the figures"),
+    "history.upload": (
+        "或拖放、点击选择报告文件（.docx / .txt / .pdf，不超过 {mb} MB）",
+        "or drop or choose the report's file (.docx / .txt / .pdf, at most {mb} MB)",
+    ),
+    "history.nothing_given": ("请粘贴报告全文或上传文件。", "Paste the report's text or upload its file."),
+    "history.file_unreadable": ("无法读取上传的文件。", "The uploaded file cannot be read."),
+    "history.not_read": ("未能识别：", "Not read: "),
+    "history.where": ("区县和年份", "District and year"),
+    "history.district": ("区县", "District"),
+    "history.year": ("年份", "Year"),
+    "history.choose_year": ("请选择年份。", "Choose the year."),
+    "history.choose_district": ("请选择区县。", "Choose the district."),
+    "history.not_yours": (
+        "报告所属的{district}不在您的报送范围内，请选择您可报送的区县，或请管理员导入。",
+        "The report's district ({district}) is outside your scope: choose one of yours, or ask an admin.",
+    ),
+    "history.read": ("报告原文（建议值已标出）", "The report (proposed figures marked)"),
+    "history.read_hint": (
+        "黄色标出的是建议值，划线的是不采纳的；将鼠标移到标记上可看到序号和指标。",
+        "Proposed figures are marked in yellow, rejected ones struck through; hover a mark for its number and "
+        "indicator.",
+    ),
+    "history.proposals": ("建议值", "Proposed figures"),
+    "history.found": (
+        "共识别出 {count} 个建议值。请逐项核对：可修改数值，或选“不采纳”；专项活动或其中一部分默认不采纳。",
+        "{count} figure(s) proposed. Check each: edit the value or reject it; campaigns and subsets start rejected.",
+    ),
+    "history.nothing_found": (
+        "没有识别出可用的数据（宁缺毋滥：不确定的数字不会提出）。",
+        "No figure proposed (better none than a wrong one).",
+    ),
+    "history.part": ("（部分）", " (part)"),
+    "history.col_no": ("序号", "No."),
+    "history.col_indicator": ("指标", "Indicator"),
+    "history.col_written": ("原文", "As written"),
+    "history.col_value": ("数值", "Value"),
+    "history.col_unit": ("单位", "Unit"),
+    "history.col_confidence": ("可信度", "Confidence"),
+    "history.col_evidence": ("所在句子与其他读法", "Sentence and other readings"),
+    "history.col_decision": ("处理", "Decision"),
+    "history.value": ("数值", "value"),
+    "history.confidence": ("可信度", "confidence"),
+    "history.accept": ("采纳", "Accept"),
+    "history.reject": ("不采纳", "Reject"),
+    "history.store": ("保存为年度数据", "Store as annual figures"),
+    "history.not_saved": ("未保存：", "Not stored: "),
+    "history.errors": ("请修改以下各项", "correct the following"),
+    "history.nothing_accepted": ("没有采纳任何数据。", "No figure accepted."),
+    "history.saved": (
+        "已保存{district}{year}年度数据：新增 {created} 项、修改 {updated} 项、未变 {unchanged} 项。",
+        "Stored the annual figures of {district}, {year}: {created} created, {updated} changed, {unchanged} unchanged.",
+    ),
+    "history.stored_indicator": ("指标", "Indicator"),
+    "history.stored_annual": ("年报数据", "Annual report"),
+    "history.stored_monthly": ("月度报送合计", "Monthly sum"),
+    "history.stored_counted": ("统计采用", "Counted"),
+    "history.stored_differs": ("核对", "Check"),
+    "history.counted_annual": ("年报数据", "annual report"),
+    "history.counted_monthly": ("月度合计", "monthly sum"),
+    "history.differs": ("数据差异", "Figures differ"),
+    "history.open_overview": ("在总览中查看年度趋势", "See the trend in the overview"),
+    # charts: annual figures
+    "annual.label": ("年报数据", "annual report"),
+    "annual.hover_all": ("年报数据（该年无月度报送）", "from annual reports (no monthly data)"),
+    "annual.hover_some": ("含年报数据：{count} 个区县", "includes annual-report figures of {count} district(s)"),
+    "annual.note": (
+        "{years}的数据来自年报（该年无月度报送），以斜纹浅色柱表示。",
+        "{years}: figures from annual reports (no monthly data), drawn hatched and lighter.",
+    ),
+    "annual.differs_note": (
+        "数据差异：{years}有 {count} 个区县·年的年报数据与月度报送合计不一致，统计采用月度合计。",
+        "Figures differ: in {years}, {count} district-year(s) have an annual-report figure that differs from the "
+        "monthly sum; the monthly sum is counted.",
+    ),
+    "annual.monthly_note": (
+        "{year}的数据来自年报（年度数据），没有月度数据，故月度图无柱。",
+        "{year}: figures from the annual report only; no monthly data to draw.",
+    ),
+    "annual.differs_hover": ("数据差异：{count} 个区县年报与月度合计不一致", "{count} district(s): annual ≠ monthly"),
     # completeness: approval
     "completeness.approval": ("审核状态", "Review status"),
     "completeness.approval_country": (

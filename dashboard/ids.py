@@ -139,3 +139,36 @@ REVIEW_COUNTS = "review-counts"
 
 # ----------------------------------------------------------------------------- completeness: approval
 APPROVAL_GRID = "approval-grid"
+
+# ----------------------------------------------------------------------------- 历史数据导入 (back-fill)
+HISTORY_TEXT = "history-text"  # the pasted report
+HISTORY_UPLOAD = "history-upload"
+HISTORY_EXTRACT = "history-extract"
+HISTORY_STATE = "history-state"  # the page's language and the district it opened with
+HISTORY_FOUND = "history-found"  # the extraction: proposals, the text's name (kept for storing)
+HISTORY_RESULT = "history-result"  # the text with its marks, the proposals, district and year
+HISTORY_READ = "history-read"  # the text as read, each proposal's figure marked
+HISTORY_HOW = "history-how"  # how district and year were found
+HISTORY_PROPOSALS = "history-proposals"
+HISTORY_DISTRICT = "history-district"
+HISTORY_YEAR = "history-year"
+HISTORY_STORE = "history-store"
+HISTORY_STORED = "history-stored"  # the answer of storing: counts and the district-year, or the refusal
+HISTORY_VALUE = "history-value"  # pattern: {"type": …, "index": n}, the proposal's value (editable)
+HISTORY_DECISION = "history-decision"  # pattern: {"type": …, "index": n}, accept or reject
+HISTORY_MARK = "history-mark"  # pattern: {"type": …, "index": n}, the figure marked in the text
+
+
+def history_value(index: int) -> dict[str, Any]:
+    return {"type": HISTORY_VALUE, "index": index}
+
+
+def history_decision(index: int) -> dict[str, Any]:
+    return {"type": HISTORY_DECISION, "index": index}
+
+
+def history_mark(index: int) -> dict[str, Any]:
+    return {"type": HISTORY_MARK, "index": index}
+
+
+TREND_NOTES = "trend-notes"  # the overview's notes under the trend: 年报数据, 数据差异

@@ -56,6 +56,8 @@ TOTAL_COLUMNS = [
     "months_reported",
     "months_expected",
     "months_compared",
+    "districts_annual",
+    "differs",
 ]
 
 
@@ -103,6 +105,8 @@ def totals_frame(totals: TotalsOut) -> pd.DataFrame:
                 "months_reported": i.months_reported,
                 "months_expected": i.months_expected,
                 "months_compared": i.months_compared,
+                "districts_annual": i.districts_annual,
+                "differs": i.differs,
             }
             for i in totals.indicators
         ],
@@ -146,9 +150,14 @@ def derived_ratios(stats: StatsContext, *, district: str | None, year: int) -> p
     return ratios_frame(ratios.derived_ratios(stats, district=district, year=year))
 
 
+YEARLY_COLUMNS = ["year", "code", "total", "months_reported", "months_expected", "districts_annual", "differs"]
+
+
 def yearly_totals(stats: StatsContext, *, district: str | None, years: list[int]) -> pd.DataFrame:
     """Each indicator's total in each of ``years`` (one call): year, code, total (NaN where nothing was
-    reported), months_reported, months_expected."""
+    reported), months_reported, months_expected, and what of it comes from annual reports:
+    districts_annual (district-years counted from their annual figure: no months reported) and
+    differs (district-years whose annual figure and monthly sum disagree, 数据差异)."""
     result = totals.yearly_totals(stats, district=district, year_from=years[0], year_to=years[-1])
     return pd.DataFrame(
         [
@@ -158,11 +167,13 @@ def yearly_totals(stats: StatsContext, *, district: str | None, years: list[int]
                 "total": y.total,
                 "months_reported": y.months_reported,
                 "months_expected": y.months_expected,
+                "districts_annual": y.districts_annual,
+                "differs": y.differs,
             }
             for i in result.indicators
             for y in i.years
         ],
-        columns=["year", "code", "total", "months_reported", "months_expected"],
+        columns=YEARLY_COLUMNS,
     ).astype({"total": "float64"})
 
 

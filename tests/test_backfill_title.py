@@ -30,6 +30,13 @@ def test_district_and_year_from_the_title(title: str, code: str, year: int) -> N
     assert _how(title + "\n全年检查企业100家次。") == (code, year, "title", "title")
 
 
+def test_a_long_title_line_stays_apart_from_the_paragraph_after_an_empty_line() -> None:
+    """A pasted title of more than a short line, an empty line, then a long first paragraph: the
+    empty line ends the title (no sentence crosses it), so the title is still read."""
+    body = "2017年，河东区应急管理局共检查生产经营单位512家次，发现安全隐患1,135项，立案查处行政处罚案件46件。"
+    assert _how("天津市河东区应急管理局2017年度法治政府建设情况报告\n\n" + body) == ("120102", 2017, "title", "title")
+
+
 def test_the_title_example_of_the_issue_explains_itself() -> None:
     x = extract("天津市河东区应急管理局2021年度法治政府建设情况报告", gazetteer=gazetteer())
     assert x.how.district.message_zh == "标题中的“天津市河东区”→ 120102 天津市河东区"

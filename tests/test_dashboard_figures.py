@@ -155,6 +155,33 @@ def test_trend_chart_marks_the_year_to_date_and_the_chosen_year() -> None:
     assert list(fig.layout.xaxis.ticktext) == ["2022年", "2023年", "2024年", "2025年", "2026年"]
 
 
+def test_trend_chart_marks_years_from_annual_reports() -> None:
+    """A year counted from annual figures alone is lighter, cross-hatched and labelled 年报数据; a year
+    partly from them, or whose annual and monthly figures differ, says so on hover."""
+    frame = pd.DataFrame(
+        {
+            "year": [2018, 2019, 2020, 2021],
+            "value": [512.0, 700.0, 800.0, 807.0],
+            "months_reported": [0, 12, 24, 12],
+            "districts_annual": [1, 0, 1, 0],
+            "differs": [0, 0, 0, 1],
+        }
+    )
+    fig = valid(figures.trend_chart(frame, unit="家次", lang="zh", highlight_year=2021))
+    bar = fig.data[0]
+    assert list(bar.marker.pattern.shape) == ["x", "", "", ""]
+    assert bar.marker.color[0] == figures.ANNUAL_OTHER_YEAR and bar.marker.color[1] == figures.LAST_YEAR
+    assert "年报数据（该年无月度报送）" in bar.hovertext[0] and "年报" not in bar.hovertext[1]
+    assert "含年报数据：1 个区县" in bar.hovertext[2]
+    assert "数据差异" in bar.hovertext[3]
+    assert [a.text for a in fig.layout.annotations] == ["年报数据"] and fig.layout.annotations[0].x == 2018
+    spark = valid(figures.sparkline(frame, unit="家次", lang="zh"))
+    assert "年报数据" in spark.data[0].hovertext[0] and "<br>" not in spark.data[0].hovertext[1]
+    english = valid(figures.trend_chart(frame, unit="visits", lang="en", highlight_year=2018))
+    assert english.data[0].marker.color[0] == figures.ANNUAL_THIS_YEAR
+    assert "from annual reports" in english.data[0].hovertext[0]
+
+
 def test_ranking_chart_sorts_draws_the_average_and_keeps_unreported_rows() -> None:
     frame = pd.DataFrame(
         {"code": ["120101", "120102", "120103"], "name": ["和平区", "河东区", "河西区"], "value": [300.0, NAN, 500.0]}

@@ -108,14 +108,18 @@ def _ends_sentence(line: str) -> bool:
     return line.rstrip(_CLOSERS)[-1:] in tuple(_TERMINAL) if line.rstrip(_CLOSERS) else False
 
 
-def _lines(scan: str) -> list[Span]:
-    """Non-empty lines, stripped of surrounding spaces."""
-    out: list[Span] = []
+def _lines(scan: str) -> list[tuple[Span, bool]]:
+    """Non-empty lines, stripped of surrounding spaces, each with whether an empty line precedes it."""
+    out: list[tuple[Span, bool]] = []
     pos = 0
+    blank = False
     for raw in scan.split("\n"):
         start, end = _strip(scan, pos, pos + len(raw))
         if end > start:
-            out.append(Span(start, end))
+            out.append((Span(start, end), blank))
+            blank = False
+        else:
+            blank = True
         pos += len(raw) + 1
     return out
 
@@ -175,8 +179,13 @@ def segment(text: str) -> Document:
     # Blocks: runs of lines that one sentence may cross; a heading line is a block of its own.
     blocks: list[tuple[Span, bool]] = []
     current: Span | None = None
-    for line in lines:
+    for line, after_blank in lines:
         content = scan[line.start : line.end]
+        if after_blank and current is not None:
+            # An empty line ends a paragraph: no sentence crosses it (a long title line, pasted
+            # above the first paragraph, stays a line of its own).
+            blocks.append((current, False))
+            current = None
         if _is_heading(content):
             if current is not None:
                 blocks.append((current, False))

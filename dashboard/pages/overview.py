@@ -27,7 +27,8 @@ from dashboard.components import (
     year_control,
 )
 from dashboard.data import gather
-from dashboard.i18n import t
+from dashboard.formatting import format_year
+from dashboard.i18n import Lang, t
 from dashboard.page import PageContext, render
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 Overview · 应急管理执法统计", order=0)
@@ -78,7 +79,6 @@ def overview_content(ctx: PageContext) -> html.Div:
         else f"{scope} · {t('overview.heading', lang)} {state.year}"
     )
     name = ctx.indicator_name(indicator)
-    trend_notes = [html.P(t("overview.ytd_note", lang), className="hint")] if state.year == today.year else []
     return html.Div(
         [
             page_header(
@@ -102,11 +102,12 @@ def overview_content(ctx: PageContext) -> html.Div:
                     section(
                         f"{t('overview.monthly', lang)} · {name}",
                         graph(ids.MONTHLY_GRAPH, monthly_figure(ctx, results["monthly"], indicator)),
+                        *monthly_notes(ctx, totals, indicator),
                     ),
                     section(
                         f"{t('overview.trend', lang)} · {name}",
                         graph(ids.TREND_GRAPH, trend_figure(ctx, by_year, indicator)),
-                        *trend_notes,
+                        trend_notes(ctx, by_year, indicator),
                     ),
                 ],
                 className="two-columns",
@@ -123,7 +124,8 @@ def kpi_cards(ctx: PageContext, totals: pd.DataFrame, by_year: pd.DataFrame) -> 
     for code in queries.HEADLINE:
         row = this_year.loc[code]
         unit = ctx.indicator_unit(code)
-        history = recent[recent["code"] == code][["year", "total"]].rename(columns={"total": "value"})
+        columns = ["year", "total", "months_reported", "districts_annual", "differs"]
+        history = recent[recent["code"] == code][columns].rename(columns={"total": "value"})
         cards.append(
             kpi_card(
                 code=code,
@@ -138,9 +140,24 @@ def kpi_cards(ctx: PageContext, totals: pd.DataFrame, by_year: pd.DataFrame) -> 
                 months_expected=int(row["months_expected"]),
                 spark=figures.sparkline(history, unit=unit, lang=ctx.lang),
                 lang=ctx.lang,
+                notes=annual_notes(row, ctx.lang),
             )
         )
     return cards
+
+
+def annual_notes(row: pd.Series, lang: Lang) -> list[str]:
+    """A year's figure from annual reports: 年报数据 (no month reported), 含年报数据 (some districts),
+    数据差异 (an annual figure differs from the monthly sum, which counts)."""
+    notes = []
+    if row["districts_annual"] > 0:
+        only = row["months_reported"] == 0
+        notes.append(
+            t("annual.label", lang) if only else t("annual.hover_some", lang, count=int(row["districts_annual"]))
+        )
+    if row["differs"] > 0:
+        notes.append(t("history.differs", lang))
+    return notes
 
 
 def ratio_cards(ctx: PageContext, ratios: pd.DataFrame) -> list[html.Div]:
@@ -169,17 +186,59 @@ def monthly_figure(ctx: PageContext, monthly: pd.DataFrame, indicator: str) -> g
     )
 
 
-def trend_figure(ctx: PageContext, by_year: pd.DataFrame, indicator: str) -> go.Figure:
-    """The indicator over up to ten years, this year (if shown) marked with the months it holds."""
+def monthly_notes(ctx: PageContext, totals: pd.DataFrame, indicator: str) -> list[html.P]:
+    """Under the months: a year counted from annual reports alone has no monthly bars, and says why."""
+    row = totals.set_index("code").loc[indicator]
+    if row["districts_annual"] > 0 and row["months_reported"] == 0:
+        text = t("annual.monthly_note", ctx.lang, year=format_year(ctx.state.year, ctx.lang))
+        return [html.P(text, className="hint annual-note", id="monthly-annual-note")]
+    return []
+
+
+def trend_series(by_year: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """One indicator's years (value, and what of it comes from annual reports), from the first
+    year with a value on."""
+    columns = ["year", "total", "months_reported", "districts_annual", "differs"]
     series = (
-        by_year[by_year["code"] == indicator][["year", "total"]]
+        by_year[by_year["code"] == indicator][columns]
         .rename(columns={"total": "value"})
         .sort_values("year")
         .reset_index(drop=True)
     )
+    return drop_leading_empty(series)
+
+
+def trend_notes(ctx: PageContext, by_year: pd.DataFrame, indicator: str) -> html.Div:
+    """Under the trend: which years come from annual reports alone (年报数据), and where an annual
+    figure and the monthly sum differ (数据差异: the monthly sum counts)."""
+    lang = ctx.lang
+    series = trend_series(by_year, indicator)
+    notes: list[html.P] = []
+    if ctx.state.year == ctx.today.year:
+        notes.append(html.P(t("overview.ytd_note", lang), className="hint"))
+    annual = sorted(figures.annual_only_years(series))
+    if annual:
+        years = "、".join(format_year(y, lang) for y in annual) if lang == "zh" else ", ".join(map(str, annual))
+        notes.append(html.P(t("annual.note", lang, years=years), className="hint annual-note", id="annual-note"))
+    differing = series[series["differs"] > 0]
+    if len(differing):
+        years_list = [int(y) for y in differing["year"]]
+        years = "、".join(format_year(y, lang) for y in years_list) if lang == "zh" else ", ".join(map(str, years_list))
+        notes.append(
+            html.P(
+                t("annual.differs_note", lang, years=years, count=int(differing["differs"].sum())),
+                className="notice notice-warn differs-note",
+                id="differs-note",
+            )
+        )
+    return html.Div(notes, id=ids.TREND_NOTES)
+
+
+def trend_figure(ctx: PageContext, by_year: pd.DataFrame, indicator: str) -> go.Figure:
+    """The indicator over up to ten years, this year (if shown) marked with the months it holds."""
     ended = ctx.today.month - 1  # the months of this year that have ended
     return figures.trend_chart(
-        drop_leading_empty(series),
+        trend_series(by_year, indicator),
         unit=ctx.indicator_unit(indicator),
         lang=ctx.lang,
         highlight_year=ctx.state.year,
