@@ -119,3 +119,23 @@ def test_who_may_accept_and_what(client: TestClient, headers_for: Any) -> None:
     )
     body = problem(accept(client, staff, 2017, {"inspection.enterprise": 5, "drill.drills": -2, "penalty.cases": 1.5}))
     assert sorted(codes(body)) == ["indicator.unknown", "value.negative", "value.not_whole"]
+
+
+def test_reports_state_where_their_figures_come_from(client: TestClient, headers_for: Any) -> None:
+    staff = headers_for("staff", HEDONG)
+    ok(accept(client, staff, 2017, FIGURES), 200)
+    ok(accept(client, staff, 2021, {"inspection.enterprises": 800}), 200)  # the months say 807
+
+    def report(year: int) -> str:
+        params: dict[str, Any] = {"district": HEDONG, "year": year, "format": "md"}
+        r = client.get("/api/v1/reports/annual", params=params, headers=staff)
+        assert r.status_code == 200, r.text
+        return r.text
+
+    only_annual = report(2017)
+    assert "512家次" in only_annual
+    assert "根据已发布年度报告回填的年度数据（年报数据" in only_annual and "执法检查" in only_annual
+    both = report(2021)
+    assert "807家次" in both
+    assert "执法检查的年报数据与月度报表合计不一致（数据差异），以上采用月度合计" in both
+    assert "回填" not in both  # 2021's figures are the months'

@@ -580,6 +580,32 @@ class _Builder:
         )
 
 
+def _names(ctx: StatsContext, codes: list[str]) -> str:
+    names = [ctx.catalogue[c].name_zh for c in codes if c in ctx.catalogue]
+    return "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+
+
+def _annual_source_notes(ctx: StatsContext, indicators: list[IndicatorTotal]) -> list[str]:
+    """Where figures come from published reports read back (app.backfill), not from monthly
+    reports, the report says so; where both exist and differ, which one it counts (数据差异)."""
+    notes: list[str] = []
+    from_reports = [t for t in indicators if t.annual_total is not None and t.total is not None]
+    if from_reports:
+        whole = all(t.annual_total == t.total for t in from_reports)
+        notes.append(
+            f"注：{_names(ctx, [t.code for t in from_reports])}"
+            + ("为" if whole else "含")
+            + "根据已发布年度报告回填的年度数据（年报数据，无月度报表）。"
+        )
+    differing = [t for t in indicators if t.differs]
+    if differing:
+        notes.append(
+            f"注：{_names(ctx, [t.code for t in differing])}"
+            "的年报数据与月度报表合计不一致（数据差异），以上采用月度合计。"
+        )
+    return notes
+
+
 def build_annual_report(ctx: StatsContext, *, district: str, year: int) -> AnnualReport:
     """The year-end summary of ``district`` (a county, or a city or province summed) for ``year``."""
     # annual_totals checks the year's range and the caller's right to read the district first.
@@ -631,6 +657,7 @@ def build_annual_report(ctx: StatsContext, *, district: str, year: int) -> Annua
             )
         )
         notes.append(f"注：以上数据含未审核数据（{pending.text}月度报表尚未审核通过）。")
+    notes += _annual_source_notes(ctx, totals_out.indicators)
     key_figures = [f.key for f in b.figures if f.code in totals and f.key == f.code]
     return AnnualReport(
         district=place,
