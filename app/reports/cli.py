@@ -31,6 +31,34 @@ from app.stats.context import StatsContext
 
 commands = CommandLine()
 
+# The options the report and bulletin commands share, spelled once.
+FormatOption = Annotated[
+    DocumentFormat,
+    typer.Option(
+        "--format",
+        show_default=False,
+        help="文件格式：md、html 或 docx（默认 docx）/ file format: md, html or docx (default docx)",
+    ),
+]
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="OUTPUT",
+        help="输出文件；--children 时为目录；md/html 缺省输出到标准输出 / output file; a directory with "
+        "--children; md and html go to stdout when left out",
+    ),
+]
+TodayOption = Annotated[
+    dt.date | None,
+    typer.Option(
+        parser=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="按此日期判断哪些月份已结束 / decide which months have ended as of this date",
+    ),
+]
+
 
 @commands.command("report", help="生成年度报告（数据部分）/ write the year-end report's data-driven part")
 def report(
@@ -38,38 +66,15 @@ def report(
         str, typer.Option(metavar="CODE", help="区划代码（区县、市或省）/ district code (county, city or province)")
     ],
     year: Annotated[int, typer.Option(metavar="YEAR", help="年份 / year")],
-    fmt: Annotated[
-        DocumentFormat,
-        typer.Option(
-            "--format",
-            show_default=False,
-            help="文件格式：md、html 或 docx（默认 docx）/ file format: md, html or docx (default docx)",
-        ),
-    ] = DocumentFormat.docx,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "-o",
-            "--output",
-            metavar="OUTPUT",
-            help="输出文件；--children 时为目录；md/html 缺省输出到标准输出 / output file; a directory with "
-            "--children; md and html go to stdout when left out",
-        ),
-    ] = None,
+    fmt: FormatOption = DocumentFormat.docx,
+    output: OutputOption = None,
     children: Annotated[
         bool,
         typer.Option(
             "--children", help="每个下级区划各写一个文件（带进度条）/ one file per child district, with a progress bar"
         ),
     ] = False,
-    today: Annotated[
-        dt.date | None,
-        typer.Option(
-            parser=dt.date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="按此日期判断哪些月份已结束 / decide which months have ended as of this date",
-        ),
-    ] = None,
+    today: TodayOption = None,
 ) -> None:
     if children:
         with open_database().session() as session:
@@ -148,24 +153,8 @@ def bulletin(
             help="统计期 / period: 2025-03, 2025-Q1, 2025-H1, 2025, 2025-01:2025-09",
         ),
     ],
-    fmt: Annotated[
-        DocumentFormat,
-        typer.Option(
-            "--format",
-            show_default=False,
-            help="文件格式：md、html 或 docx（默认 docx）/ file format: md, html or docx (default docx)",
-        ),
-    ] = DocumentFormat.docx,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "-o",
-            "--output",
-            metavar="OUTPUT",
-            help="输出文件；--children 时为目录；md/html 缺省输出到标准输出 / output file; a directory with "
-            "--children; md and html go to stdout when left out",
-        ),
-    ] = None,
+    fmt: FormatOption = DocumentFormat.docx,
+    output: OutputOption = None,
     children: Annotated[
         bool,
         typer.Option(
@@ -174,14 +163,7 @@ def bulletin(
             "with a progress bar",
         ),
     ] = False,
-    today: Annotated[
-        dt.date | None,
-        typer.Option(
-            parser=dt.date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="按此日期判断哪些月份已结束 / decide which months have ended as of this date",
-        ),
-    ] = None,
+    today: TodayOption = None,
     lang: Annotated[
         BulletinLang,
         typer.Option("--lang", help="正文语言：zh（默认）或 en / the text's language: zh (default) or en"),
