@@ -55,13 +55,15 @@ def get_or_raise(session: Session, *, code: str) -> District:
 
 
 def not_reporting_unit(
-    session: Session, code: str, district: District | None
+    session: Session, code: str, district: District | None, *, suggest: bool = True
 ) -> tuple[str, str, str, list[str]] | None:
     """Why ``code`` cannot carry monthly figures — (problem code, Chinese, English, suggestions) —
     or ``None`` when it can: monthly data are reported per county-level district; ``district`` is
-    the row for ``code`` if the caller has looked it up (``None``: there is none)."""
+    the row for ``code`` if the caller has looked it up (``None``: there is none). ``suggest=False``
+    leaves out the "did you mean" hint, which costs queries (a file of thousands of made-up codes
+    asks for it only for the first few)."""
     if district is None:
-        zh, en, labels = suggestion_text(session, code)
+        zh, en, labels = suggestion_text(session, code) if suggest else ("", "", [])
         return "district.unknown", f"区划代码 {code} 不存在{zh}", f"Unknown district {code}{en}", labels
     if district.level != DistrictLevel.county:
         return (

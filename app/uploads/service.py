@@ -29,7 +29,7 @@ from app.core.logging import log_event
 from app.core.metrics import UPLOAD_ERRORS, UPLOAD_FILES, UPLOAD_ROWS
 from app.core.periods import month_label
 from app.districts import service as districts
-from app.districts.models import District, DistrictLevel
+from app.districts.models import District
 from app.indicators import service as indicators
 from app.submissions.models import SourceFormat, Submission, SubmissionStatus
 from app.uploads.parser import MAX_PROBLEMS, ParsedFile, cell_problem, locate, parse_file
@@ -178,32 +178,14 @@ def _district_problems(session: Session, parsed: ParsedFile) -> tuple[set[str], 
         d = known.get(code)
         refs = parsed.district_refs[code]
         if d is None:
-            # "Did you mean" for the first few unknown codes: each costs queries, and a file of
-            # thousands of made-up codes is not helped by thousands of suggestions.
             suggested += 1
-            zh, en, labels = districts.suggestion_text(session, code) if suggested <= MAX_SUGGESTED else ("", "", [])
-            problems += [
-                cell_problem(
-                    "district.unknown",
-                    f"区划代码 {code} 不存在{zh}",
-                    f"unknown district {code}{en}",
-                    ref,
-                    code,
-                    suggestions=labels,
-                )
-                for ref in refs
-            ]
-        elif d.level != DistrictLevel.county:
-            problems += [
-                cell_problem(
-                    "district.not_county",
-                    f"{d.name}（{d.code}）不是区县级区划：月度数据按区县报送，市、省数据由区县汇总",
-                    f"{d.name} ({d.code}) is a {d.level.value}: monthly data are reported per county-level district",
-                    ref,
-                    code,
-                )
-                for ref in refs
-            ]
+        # "Did you mean" only for the first few unknown codes: each costs queries, and a file of
+        # thousands of made-up codes is not helped by thousands of suggestions.
+        why = districts.not_reporting_unit(session, code, d, suggest=suggested <= MAX_SUGGESTED)
+        if why is not None:
+            problem_code, zh, en, labels = why
+            extra = {"suggestions": labels} if d is None else {}
+            problems += [cell_problem(problem_code, zh, en, ref, code, **extra) for ref in refs]
         else:
             good.add(code)
     return good, problems, known
