@@ -22,6 +22,7 @@ from dashboard.formatting import (
     format_amount,
     format_change,
     format_month_range,
+    format_number,
     format_percent,
     format_timestamp,
     format_year,
@@ -289,13 +290,17 @@ def kpi_card(
     gapped = not _missing(comparable_total) and not _missing(total) and comparable_total != total
     versus = ""
     if not _missing(previous_total):
-        previous = format_amount(previous_total, unit, lang)
+        # Chinese writes each figure with its unit (736家次); English the bare figures, the unit being
+        # right above them (the line would otherwise run to three lines in a narrow card).
+        def shown(v: float | None) -> str:
+            return format_amount(v, unit, lang) if lang == "zh" else format_number(v, lang)
+
         # Last year lacks some of this year's months: the change compares only the months both years
         # reported, so the line names the figure it compares, or 807 ▼4.9% beside 736 reads as wrong.
         versus = (
-            t("kpi.versus_comparable", lang, comparable=format_amount(comparable_total, unit, lang), previous=previous)
+            t("kpi.versus_comparable", lang, comparable=shown(comparable_total), previous=shown(previous_total))
             if gapped
-            else t("kpi.versus", lang, previous=previous)
+            else t("kpi.versus", lang, previous=shown(previous_total))
         )
     detail = kpi_details(
         change_pct=change_pct,
@@ -364,7 +369,7 @@ def kpi_details(
     if not _missing(total):
         lines.append(f"{t('kpi.this_year', lang)}{sep}{format_amount(total, unit, lang)}")
     if versus:
-        lines.append(versus)
+        lines.append(versus + ("" if lang == "zh" else f" ({unit})"))
     if gapped:
         lines.append(t("kpi.basis", lang, compared=months_compared) if months_compared else t("kpi.basis_short", lang))
     if months_expected:

@@ -54,10 +54,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "previous_same_period": ("上年同期", "Same months last year"),
     "comparable_this_year": ("可比月份本年", "Comparable months this year"),
     # the KPI card's comparison line and its tooltip
-    "kpi.versus": ("上年同期 {previous}", "vs {previous} in the same months last year"),
+    "kpi.versus": ("上年同期 {previous}", "vs {previous} last year"),
     "kpi.versus_comparable": (
         "可比月份本年 {comparable} · 上年同期 {previous}",
-        "{comparable} vs {previous}, months both years reported",
+        "{comparable} vs {previous} in comparable months",
     ),
     "kpi.basis": (
         "可比口径：只比较两年均已报送的区县·月份（{compared} 个）",

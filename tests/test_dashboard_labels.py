@@ -42,6 +42,7 @@ NAN = math.nan
         ("150723", "鄂伦春自治旗", "Oroqen Autonomous Banner"),
         ("429021", "神农架林区", "Shennongjia Forestry District"),
         ("120100", "市辖区", "Districts"),
+        ("100000", "全国", "China"),
     ],
 )
 def test_english_names_beyond_the_hand_table_are_written_in_pinyin(code: str, name: str, english: str) -> None:
@@ -188,8 +189,9 @@ def test_kpi_card_has_one_comparison_line_and_the_detail_in_a_tooltip() -> None:
 def test_english_kpi_card_reads_in_english_with_half_width_punctuation() -> None:
     english = card("en")
     line = _text(english.children[2])  # type: ignore[attr-defined]
-    assert "YoY" in line and "700 enterprise-visits vs 736 enterprise-visits" in line
+    assert line.split() == ["YoY", "▼", "4.9%", "700", "vs", "736", "in", "comparable", "months"]
     tooltip = english.title  # type: ignore[attr-defined]
     assert "down 4.9% on last year" in tooltip and "district-months reported: 10/12" in tooltip
+    assert "700 vs 736 in comparable months (enterprise-visits)" in tooltip
     assert re.search(r"[：（），、]", line + tooltip) is None
     assert _text(english.children[1]) == "807 enterprise-visits"  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ off, and charts whose labels never collide.
   that do not run into each other.
 - Geometry, measured from the SVG plotly drew: on the ranking chart no two labels (district names,
   the value column, the average's label) overlap and none is crossed by the average line or cut at
-  the chart's edge — for Tianjin's 16 and Chongqing's 38 districts, totals and changes, both languages.
+  the chart's edge — for Tianjin's 16 and Chongqing's 38 districts (and 两江新区), totals and changes, both languages.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ BOXES = """(selector) => {
         const r = e.getBoundingClientRect();
         return {x0: r.left, x1: r.right, y0: r.top, y1: r.bottom, text: e.textContent};
     };
-    const all = (css) => [...graph.querySelectorAll(css)].map(box).filter((b) => b.x1 > b.x0);
+    // A vertical line's box has no width (the stroke is not counted): keep boxes with any extent.
+    const all = (css) => [...graph.querySelectorAll(css)].map(box).filter((b) => b.x1 > b.x0 || b.y1 > b.y0);
     return {
         graph: box(graph),
         yticks: all('.ytick text'),
@@ -153,10 +154,15 @@ def test_english_pages_name_districts_in_pinyin_with_half_width_punctuation(tab:
         drawn = " ".join(svg_texts(page))
         assert CJK.findall(drawn) == [], (path, CJK.findall(drawn)[:10])
         assert FULL_WIDTH_PUNCTUATION.findall(drawn) == [], path
-    # Chongqing's districts and counties by their English names, the 38 of them on the ranking.
+    # Chongqing's 38 districts and counties and 两江新区 by their English names on the ranking.
     open_page(page, live_server.url + "/dashboard/districts?district=500000&year=2021&lang=en")
     names = page.eval_on_selector_all("#ranking-graph .ytick text", "els => els.map(e => e.textContent)")
-    assert len(names) == 38 and "Yuzhong District" in names and "Chengkou County" in names
+    assert (
+        len(names) == 39
+        and "Yuzhong District" in names
+        and "Liangjiang New Area" in names
+        and "Chengkou County" in names
+    )
     open_page(page, live_server.url + "/dashboard/districts?district=120000&year=2021&lang=en")
     assert "Hedong District" in page.inner_text("#ranking-table")
     assert watch.problems == []
@@ -188,7 +194,7 @@ def test_ranking_labels_never_collide_nor_cross_the_average_line(
         open_page(page, live_server.url + url)
         boxes = page.evaluate(BOXES, "#ranking-graph")
         names, notes, lines = boxes["yticks"], boxes["annotations"], boxes["lines"]
-        expected = 16 if district == "120000" else 38
+        expected = 16 if district == "120000" else 39  # Chongqing: 38 districts and 两江新区
         assert len(names) == expected
         # One label per district in the value column, and the average's label.
         assert len(notes) == expected + 1, [n["text"] for n in notes]

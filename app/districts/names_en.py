@@ -22,6 +22,8 @@ from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
+from app.districts.codes import COUNTRY_CODE
+
 HAND_NAMES: dict[str, str] = {
     # Provinces, municipalities and autonomous regions.
     "110000": "Beijing",
@@ -201,6 +203,8 @@ def _and(items: list[str]) -> str:
 def english_name(code: str, name: str, *, generic: bool = True) -> str:
     """The English name of the district ``code`` called ``name``: the hand table's, else written from
     the Chinese name. ``generic=False`` leaves the generic part out, as maps label places (Hedong)."""
+    if code == COUNTRY_CODE:
+        return "China"
     hand = HAND_NAMES.get(code)
     if hand is not None and generic:
         return hand
