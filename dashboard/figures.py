@@ -395,6 +395,10 @@ def ranking_chart(
         "showlegend": False,
     }
     label_size = 12
+    # English units are long ("1.2 million enterprise-visits" would take a third of the chart): the
+    # column holds the figures and the axis names the unit once; Chinese keeps 807家次.
+    unit_once = lang != "zh" and not percent and bool(unit)
+    column = [format_number(v, lang, missing=missing) for v in ordered["value"]] if unit_once else texts
     values_column: list[dict[str, object]] = [
         {
             "x": 1,
@@ -408,7 +412,7 @@ def ranking_chart(
             "font": {"size": label_size, "color": "#566573" if _is_missing(v) else "#1b2631"},
             "name": "value",
         }
-        for name, text, v in zip(names, texts, ordered["value"], strict=True)
+        for name, text, v in zip(names, column, ordered["value"], strict=True)
     ]
     shapes, annotations = [], []
     if average is not None and not _is_missing(average):
@@ -452,13 +456,15 @@ def ranking_chart(
         }
     else:
         xaxis = value_axis(ordered["value"], lang)
-    column = max((text_width(x, label_size) for x in texts), default=0.0)
+    if unit_once:
+        xaxis["title"] = {"text": unit, "font": {"size": 12}}
+    width = max((text_width(x, label_size) for x in column), default=0.0)
     layout = base_layout(
         height=max(260, 26 * len(ordered) + 70),
         lang=lang,
         xaxis=xaxis,
         yaxis={"automargin": True, "type": "category"},
-        margin={"l": 8, "r": int(column) + 20, "t": 36, "b": 8},
+        margin={"l": 8, "r": int(width) + 20, "t": 36, "b": 8},
         shapes=shapes,
         annotations=annotations + values_column,
     )

@@ -195,3 +195,16 @@ def test_english_kpi_card_reads_in_english_with_half_width_punctuation() -> None
     assert "700 vs 736 in comparable months (enterprise-visits)" in tooltip
     assert re.search(r"[：（），、]", line + tooltip) is None
     assert _text(english.children[1]) == "807 enterprise-visits"  # type: ignore[attr-defined]
+
+
+def test_english_ranking_names_its_unit_once() -> None:
+    frame = pd.DataFrame({"code": ["a", "b"], "name": ["Hedong District", "Hexi District"], "value": [1.0, 2.5e6]})
+    fig = go.Figure(
+        figures.ranking_chart(frame, unit="enterprise-visits", lang="en", average=None, average_label="").to_dict()
+    )
+    assert [a.text for a in fig.layout.annotations] == ["1", "2.5 million"]
+    assert fig.layout.xaxis.title.text == "enterprise-visits"
+    assert list(fig.data[0].hovertext) == [
+        "Hedong District: 1 enterprise-visit",
+        "Hexi District: 2.5 million enterprise-visits",
+    ]
