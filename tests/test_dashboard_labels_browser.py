@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import ARTIFACTS, LiveServer
 from tests.test_dashboard_browser import Watch, open_page
 
 NATION = ("labelsnation", "labels-nation-2021")
@@ -134,7 +134,8 @@ def test_english_kpi_values_are_never_cut_off(tab: Any, live_server: LiveServer,
     for card in cards:
         assert "…" not in card["text"], card
         assert not card["clipped"] and not card["outside"] and not card["ellipsis"], card
-    page.screenshot(path=f"/tmp/e15/overview-en-{size[0]}.png", full_page=False)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"labels-overview-en-{size[0]}.png"))
     assert watch.problems == []
 
 
@@ -189,6 +190,7 @@ def test_ranking_labels_never_collide_nor_cross_the_average_line(
     tab: Any, live_server: LiveServer, district: str, measure: str
 ) -> None:
     page = tab(LEADER, (1024, 768))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for lang in ("zh", "en"):
         url = f"/dashboard/districts?district={district}&year=2021&measure={measure}&lang={lang}"
         open_page(page, live_server.url + url)
@@ -206,5 +208,6 @@ def test_ranking_labels_never_collide_nor_cross_the_average_line(
         graph = boxes["graph"]
         cut = [b["text"] for b in texts if b["x0"] < graph["x0"] - 0.5 or b["x1"] > graph["x1"] + 0.5]
         assert cut == [], (lang, cut)
+        page.screenshot(path=str(ARTIFACTS / f"labels-districts-{district}-{measure}-{lang}.png"), full_page=True)
         if measure == "change":
             assert any(n["text"].startswith(("+", "-")) for n in notes)
