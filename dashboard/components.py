@@ -17,6 +17,7 @@ from app.core.errors import AppError
 from dashboard import ids
 from dashboard.figures import change_colour
 from dashboard.formatting import (
+    amount_parts,
     change_arrow,
     format_amount,
     format_change,
@@ -26,7 +27,7 @@ from dashboard.formatting import (
     format_timestamp,
     format_year,
 )
-from dashboard.i18n import Lang, pick, t
+from dashboard.i18n import Lang, colon, parenthesised, pick, place_name, t
 from dashboard.state import PageState
 
 LEVEL_INDENT = {"province": 0, "city": 1, "county": 2}
@@ -76,7 +77,10 @@ def district_options(
         options.append({"label": t("country", lang), "value": "all", "search": "全国 China all"})
     for code, name, level in zip(shown["code"], shown["name"], shown["level"], strict=True):
         indent = "\u3000" * LEVEL_INDENT.get(level, 2)
-        options.append({"label": f"{indent}{name} {code}", "value": code, "search": f"{name} {code}"})
+        label = place_name(code, name, lang)
+        # Either name finds a place, whatever the page's language.
+        search = f"{name} {code}" if lang == "zh" else f"{label} {name} {code}"
+        options.append({"label": f"{indent}{label} {code}", "value": code, "search": search})
     return options
 
 
@@ -123,7 +127,10 @@ def year_control(years: Sequence[int], *, state: PageState, lang: Lang) -> html.
 
 def indicator_control(catalogue: pd.DataFrame, *, value: str, lang: Lang) -> html.Div:
     options = [
-        {"label": f"{pick(lang, r.name_zh, r.name_en)}（{pick(lang, r.unit, r.unit_en)}）", "value": r.code}
+        {
+            "label": pick(lang, r.name_zh, r.name_en) + parenthesised(pick(lang, r.unit, r.unit_en), lang),
+            "value": r.code,
+        }
         for r in catalogue.itertuples()
     ]
     return labelled(
@@ -205,10 +212,11 @@ def page_header(
 ) -> html.Div:
     """The page's heading and the line the print view needs: scope, period and the data's as-of time
     (pages read the database on every load, so the data is as of the moment the page was drawn)."""
-    parts = [f"{t('scope', lang)}：{scope_name}"]
+    sep = colon(lang)
+    parts = [f"{t('scope', lang)}{sep}{scope_name}"]
     if year is not None:
-        parts.append(f"{t('year', lang)}：{period_text(year, today, lang)}")
-    parts.append(f"{t('as_of', lang)}：{format_timestamp(generated, lang)}")
+        parts.append(f"{t('year', lang)}{sep}{period_text(year, today, lang)}")
+    parts.append(f"{t('as_of', lang)}{sep}{format_timestamp(generated, lang)}")
     return html.Div(
         [
             html.H2(title, id=ids.PAGE_HEADING),
@@ -257,56 +265,117 @@ def kpi_card(
     lang: Lang,
     comparable_total: float | None = None,
     notes: Sequence[str] = (),
+    details: Sequence[str] = (),
+    months_compared: int | None = None,
 ) -> html.Div:
-    """One headline indicator: the year's value, the change against the same months of last year as
-    an arrow and a percentage coloured by meaning, last year's comparable value, a 5-year sparkline;
-    ``notes`` (年报数据, 数据差异) close the footer."""
+    """One headline indicator: the year's value; ONE comparison line — the change against the same
+    months of last year (arrow and percentage coloured by meaning) followed by the two figures it
+    compares, so that "807 ▼4.9%" never stands beside "736" unexplained; a 5-year sparkline.
+
+    ``notes`` (年报数据, 数据差异) are short badges by the name. The detail — which months are
+    compared, how many district-months are reported, which districts gave annual figures
+    (``details``) — is the card's tooltip (``title``, also behind the ⓘ), not lines of footnotes."""
     if _missing(total):
         value = html.Div(t("not_reported", lang), id=ids.kpi_value(code), className="kpi-value kpi-missing")
     else:
-        # The number large, its unit small: "807" "家次", "1712万" "元".
+        assert total is not None
+        # The number large, its unit small: "807" "家次", "1712万" "元"; English "16.26" "million yuan".
+        number, unit_text = amount_parts(total, unit, lang)
         value = html.Div(
-            [html.Span(format_number(total, lang)), html.Span(unit, className="kpi-unit")],
+            [html.Span(number, className="kpi-number"), html.Span(unit_text, className="kpi-unit")],
             id=ids.kpi_value(code),
             className="kpi-value",
             title=format_amount(total, unit, lang),
         )
-    if change_pct is None or _missing(change_pct):
-        change = html.Div(t("no_comparison", lang), id=ids.kpi_change(code), className="kpi-change kpi-neutral")
-    else:
-        change = html.Div(
-            [
-                html.Span(t("change", lang), className="kpi-change-label"),
-                html.Span(change_arrow(change_pct), className="kpi-arrow"),
-                html.Span(format_percent(abs(change_pct))),
-            ],
-            id=ids.kpi_change(code),
-            className="kpi-change",
-            title=format_change(change_pct, lang),
-            style={"color": change_colour(change_pct, good_direction)},
-        )
-    footer = []
-    if not _missing(comparable_total) and not _missing(total) and comparable_total != total:
-        # Last year lacks some of this year's months: the change compares only the months both
-        # years reported, so say which figure it compares, or 807 ▼4.9% beside 736 reads as wrong.
-        footer.append(f"{t('comparable_this_year', lang)} {format_amount(comparable_total, unit, lang)}")
+    gapped = not _missing(comparable_total) and not _missing(total) and comparable_total != total
+    versus = ""
     if not _missing(previous_total):
-        footer.append(f"{t('previous_same_period', lang)} {format_amount(previous_total, unit, lang)}")
-    if months_expected and months_reported < months_expected:
-        footer.append(f"{t('months_reported', lang)} {months_reported}/{months_expected}")
-    footer += notes
+        # Chinese writes each figure with its unit (736家次); English the bare figures, the unit being
+        # right above them (the line would otherwise run to three lines in a narrow card).
+        def shown(v: float | None) -> str:
+            return format_amount(v, unit, lang) if lang == "zh" else format_number(v, lang)
+
+        # Last year lacks some of this year's months: the change compares only the months both years
+        # reported, so the line names the figure it compares, or 807 ▼4.9% beside 736 reads as wrong.
+        versus = (
+            t("kpi.versus_comparable", lang, comparable=shown(comparable_total), previous=shown(previous_total))
+            if gapped
+            else t("kpi.versus", lang, previous=shown(previous_total))
+        )
+    detail = kpi_details(
+        change_pct=change_pct,
+        total=total,
+        unit=unit,
+        lang=lang,
+        gapped=gapped,
+        versus=versus,
+        months_reported=months_reported,
+        months_expected=months_expected,
+        months_compared=months_compared,
+        details=details,
+    )
+    if change_pct is None or _missing(change_pct):
+        parts: list[Any] = [html.Span(t("no_comparison", lang), className="kpi-neutral")]
+    else:
+        parts = [
+            html.Span(t("change", lang), className="kpi-change-label"),
+            html.Span(
+                [html.Span(change_arrow(change_pct), className="kpi-arrow"), format_percent(abs(change_pct))],
+                className="kpi-delta",
+                style={"color": change_colour(change_pct, good_direction)},
+            ),
+        ]
+    if versus:
+        parts.append(html.Span(versus, className="kpi-versus" + (" kpi-comparable" if gapped else "")))
+    change = html.Div(parts, id=ids.kpi_change(code), className="kpi-change", title=detail)
+    head = [html.Span(name, className="kpi-name-text")]
+    head += [html.Span(note, className="kpi-badge") for note in notes]
+    # The ⓘ says that the card has a tooltip; read out, it is the tooltip.
+    info: dict[str, Any] = {"role": "img", "aria-label": detail}
+    head.append(html.Span("ⓘ", className="kpi-info", title=detail, **info))
     return html.Div(
         [
-            html.Div(name, className="kpi-name"),
+            html.Div(head, className="kpi-name"),
             value,
             change,
-            html.Div(" · ".join(footer), className="kpi-footer"),
             graph(None, spark, class_name="kpi-spark", config={"displayModeBar": False}),
         ],
         id=ids.kpi_card(code),
         className="kpi-card",
+        title=detail,
         **data_attributes(indicator=code),
     )
+
+
+def kpi_details(
+    *,
+    change_pct: float | None,
+    total: float | None,
+    unit: str,
+    lang: Lang,
+    gapped: bool,
+    versus: str,
+    months_reported: int,
+    months_expected: int,
+    months_compared: int | None,
+    details: Sequence[str],
+) -> str:
+    """The KPI card's tooltip, one fact a line: the change in words, the figures compared and on
+    which basis, the district-months reported, annual figures."""
+    sep = colon(lang)
+    lines = []
+    if not _missing(change_pct):
+        lines.append(format_change(change_pct, lang))
+    if not _missing(total):
+        lines.append(f"{t('kpi.this_year', lang)}{sep}{format_amount(total, unit, lang)}")
+    if versus:
+        lines.append(versus + ("" if lang == "zh" else f" ({unit})"))
+    if gapped:
+        lines.append(t("kpi.basis", lang, compared=months_compared) if months_compared else t("kpi.basis_short", lang))
+    if months_expected:
+        lines.append(f"{t('months_reported', lang)}{sep}{months_reported}/{months_expected}")
+    lines += details
+    return "\n".join(lines)
 
 
 def data_attributes(**values: str) -> dict[str, Any]:

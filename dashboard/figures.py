@@ -22,7 +22,7 @@ from dashboard.formatting import (
     format_signed_percent,
     format_year,
 )
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, colon, parenthesised, t
 
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 THIS_YEAR = "#c0392b"  # the bureau's red
@@ -127,7 +127,7 @@ def sparkline(frame: pd.DataFrame, *, unit: str, lang: Lang, colour: str = THIS_
     ``months_reported`` and ``districts_annual`` columns, a year from annual reports says so on hover."""
     annual_only = annual_only_years(frame)
     hover = [
-        f"{format_year(int(y), lang)}：{format_amount(v, unit, lang, missing=label_missing(lang))}"
+        f"{format_year(int(y), lang)}{colon(lang)}{format_amount(v, unit, lang, missing=label_missing(lang))}"
         + "".join(f"<br>{line}" for line in annual_hover(frame, row, int(y) in annual_only, lang))
         for row, (y, v) in enumerate(zip(frame["year"], frame["value"], strict=True))
     ]
@@ -180,7 +180,7 @@ def monthly_chart(
     traces = []
     for column, label, shown_year in (("this_year", this_label, year), ("last_year", last_label, year - 1)):
         hover = [
-            f"{format_month(shown_year, m, lang)}：{format_amount(v, unit, lang, missing=missing)}"
+            f"{format_month(shown_year, m, lang)}{colon(lang)}{format_amount(v, unit, lang, missing=missing)}"
             for m, v in zip(frame["month"], frame[column], strict=True)
         ]
         trace: dict[str, object] = {
@@ -228,9 +228,9 @@ def trend_chart(
     annual_only = annual_only_years(frame)
     hover = []
     for row, (y, v) in enumerate(zip(years, frame["value"], strict=True)):
-        text = f"{format_year(y, lang)}：{format_amount(v, unit, lang, missing=missing)}"
+        text = f"{format_year(y, lang)}{colon(lang)}{format_amount(v, unit, lang, missing=missing)}"
         if y == ytd_year and ytd_month:
-            text += f"（{format_month_range(y, 1, ytd_month, lang)}）"
+            text += parenthesised(format_month_range(y, 1, ytd_month, lang), lang)
         hover.append(text + "".join(f"<br>{line}" for line in annual_hover(frame, row, y in annual_only, lang)))
     shapes = ["/" if y == ytd_year else "x" if y in annual_only else "" for y in years]
     trace = {
@@ -325,6 +325,33 @@ def annual_hover(frame: pd.DataFrame, row: int, only: bool, lang: Lang) -> list[
 # ----------------------------------------------------------------------------- districts
 
 
+def text_width(text: str, size: float = 12) -> float:
+    """Roughly how many pixels ``text`` takes at font ``size``: a CJK character a full em, others
+    about 0.6 em (enough to reserve room for labels plotly cannot measure for us)."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.6 for ch in text)
+
+
+def unique_labels(names: Sequence[str], codes: Sequence[str]) -> list[str]:
+    """``names`` as category labels, a name shared by two rows (朝阳区 of Beijing and of Changchun, or
+    two names written alike in pinyin) followed by its code: a category axis would stack them."""
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+    return [f"{n} {c}" if seen[n] > 1 else n for n, c in zip(names, codes, strict=True)]
+
+
+def pooled_change(rows: pd.DataFrame) -> float | None:
+    """The change of ``rows`` taken together, in percent: Σ comparable_total / Σ previous_total − 1,
+    over the rows that have a change (the same rows and months each district's change compares).
+    An average of the districts' percentages would let +200% of a district going from 1 to 3 outweigh
+    −11% of one going from 900 to 800."""
+    compared = rows[rows["change_pct"].notna() & rows["comparable_total"].notna() & rows["previous_total"].notna()]
+    before = float(compared["previous_total"].sum())
+    if compared.empty or before <= 0:
+        return None
+    return (float(compared["comparable_total"].sum()) / before - 1) * 100
+
+
 def ranking_chart(
     frame: pd.DataFrame,
     *,
@@ -340,9 +367,13 @@ def ranking_chart(
     ``frame``: code, name, value. With ``percent`` the values are changes in percent, coloured by
     ``good_direction``; otherwise totals in the bureau's red. Districts with no value get no bar but
     keep their row, labelled "未报送". ``customdata`` carries the district code (for drill-down).
-    """
+
+    The values are written in a column of their own right of the bars (annotations in the right
+    margin), never at the bars' ends: there the average line ran through them, and a "−100.0%" bar's
+    label reached over the district names."""
     ordered = frame.sort_values("value", ascending=True, na_position="first").reset_index(drop=True)
     missing = label_missing(lang)
+    names = unique_labels([str(n) for n in ordered["name"]], [str(c) for c in ordered["code"]])
     if percent:
         colours = [change_colour(v, good_direction) for v in ordered["value"]]
         texts = [missing if _is_missing(v) else format_signed_percent(v) for v in ordered["value"]]
@@ -353,16 +384,36 @@ def ranking_chart(
         "type": "bar",
         "orientation": "h",
         "x": _values(ordered["value"]),
-        "y": list(ordered["name"]),
+        "y": names,
         "marker": {"color": colours},
+        # The values as the bars' text (the data a reader's tools find), drawn in the column instead.
         "text": texts,
-        "textposition": "outside",
-        "cliponaxis": False,
+        "textposition": "none",
         "customdata": list(ordered["code"]),
-        "hovertext": [f"{n}：{t}" for n, t in zip(ordered["name"], texts, strict=True)],
+        "hovertext": [f"{n}{colon(lang)}{t}" for n, t in zip(names, texts, strict=True)],
         "hoverinfo": "text",
         "showlegend": False,
     }
+    label_size = 12
+    # English units are long ("1.2 million enterprise-visits" would take a third of the chart): the
+    # column holds the figures and the axis names the unit once; Chinese keeps 807家次.
+    unit_once = lang != "zh" and not percent and bool(unit)
+    column = [format_number(v, lang, missing=missing) for v in ordered["value"]] if unit_once else texts
+    values_column: list[dict[str, object]] = [
+        {
+            "x": 1,
+            "xref": "paper",
+            "xanchor": "left",
+            "xshift": 8,
+            "y": name,
+            "yref": "y",
+            "text": text,
+            "showarrow": False,
+            "font": {"size": label_size, "color": "#566573" if _is_missing(v) else "#1b2631"},
+            "name": "value",
+        }
+        for name, text, v in zip(names, column, ordered["value"], strict=True)
+    ]
     shapes, annotations = [], []
     if average is not None and not _is_missing(average):
         rounded = round(average, 1)
@@ -389,21 +440,33 @@ def ranking_chart(
                 "text": f"{average_label} {shown}",
                 "showarrow": False,
                 "font": {"size": 12},
+                "name": "average",
             }
         )
-    xaxis = (
-        {"ticksuffix": "%", "zeroline": True, "zerolinecolor": "#2c3e50"}
-        if percent
-        else value_axis(ordered["value"], lang)
-    )
+    values = [v for v in _values(ordered["value"]) if v is not None]
+    if percent:
+        # Room on both sides of zero for the average's label, and zero always in view.
+        low, high = min([0.0, *values]), max([0.0, *values])
+        pad = max((high - low) * 0.04, 1.0)
+        xaxis: dict[str, object] = {
+            "ticksuffix": "%",
+            "zeroline": True,
+            "zerolinecolor": "#2c3e50",
+            "range": [low - pad, high + pad],
+        }
+    else:
+        xaxis = value_axis(ordered["value"], lang)
+    if unit_once:
+        xaxis["title"] = {"text": unit, "font": {"size": 12}}
+    width = max((text_width(x, label_size) for x in column), default=0.0)
     layout = base_layout(
         height=max(260, 26 * len(ordered) + 70),
         lang=lang,
         xaxis=xaxis,
         yaxis={"automargin": True, "type": "category"},
-        margin={"l": 8, "r": 70, "t": 36, "b": 8},
+        margin={"l": 8, "r": int(width) + 20, "t": 36, "b": 8},
         shapes=shapes,
-        annotations=annotations,
+        annotations=annotations + values_column,
     )
     return make_figure([trace], layout)
 
@@ -456,12 +519,12 @@ def change_heatmap(
     trace = {
         "type": "heatmap",
         "z": z,
-        "x": [indicator_labels[c] for c in indicators],
-        "y": list(districts["name"]),
+        "x": [wrap_label(indicator_labels[c], 6 if lang == "zh" else 13) for c in indicators],
+        "y": unique_labels([str(n) for n in districts["name"]], [str(c) for c in districts["code"]]),
         "text": text,
         "texttemplate": "%{text}",
         "customdata": [[code] * len(indicators) for code in districts["code"]],
-        "hovertemplate": "%{y} · %{x}：%{text}<extra></extra>",
+        "hovertemplate": "%{y} · %{x}" + colon(lang) + "%{text}<extra></extra>",
         "colorscale": [[0.0, BAD], [0.5, "#fdfefe"], [1.0, GOOD]],
         "zmin": -cap,
         "zmax": cap,
@@ -472,11 +535,29 @@ def change_heatmap(
     layout = base_layout(
         height=max(240, 28 * len(districts) + 110),
         lang=lang,
-        xaxis={"side": "top", "tickangle": 0, "automargin": True},
+        xaxis={"side": "top", "tickangle": 0, "automargin": True, "tickfont": {"size": 12}},
         yaxis={"autorange": "reversed", "automargin": True, "type": "category"},
         margin={"l": 8, "r": 8, "t": 8, "b": 8},
     )
     return make_figure([trace], layout)
+
+
+def wrap_label(text: str, width: int) -> str:
+    """A column header on lines of at most ``width`` characters (``<br>`` between them), broken at
+    spaces in English and anywhere in Chinese: nine long English names side by side overlap."""
+    if len(text) <= width:
+        return text
+    if " " not in text:
+        if any(ord(ch) >= 0x2E80 for ch in text):
+            return "<br>".join(text[i : i + width] for i in range(0, len(text), width))
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 # ----------------------------------------------------------------------------- completeness
@@ -513,7 +594,7 @@ def completeness_grid(frame: pd.DataFrame, *, status_labels: Mapping[str, str], 
         "y": labels,
         "text": text,
         "customdata": [[code] * 12 for code in districts["code"]],
-        "hovertemplate": "%{y} · %{x}：%{text}<extra></extra>",
+        "hovertemplate": "%{y} · %{x}" + colon(lang) + "%{text}<extra></extra>",
         "colorscale": scale,
         "zmin": -0.5,
         "zmax": n - 0.5,

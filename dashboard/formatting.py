@@ -13,6 +13,7 @@ import datetime as dt
 import math
 
 from app.reports import numbers
+from app.reports.bulletin_en import unit_for
 
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -50,7 +51,7 @@ def format_number(value: float | None, lang: str = "zh", *, decimals: int = 2, m
 
 
 def format_amount(value: float | None, unit: str, lang: str = "zh", *, missing: str = "—") -> str:
-    """A figure with its unit: "1712万元", "807家次"; English "17.12 million yuan"."""
+    """A figure with its unit: "1712万元", "807家次"; English "17.12 million yuan", "1 death", "2 deaths"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return missing
     text = format_number(value, lang)
@@ -58,7 +59,21 @@ def format_amount(value: float | None, unit: str, lang: str = "zh", *, missing: 
         return text
     if lang == "zh" or unit == "%":
         return text + unit
-    return f"{text} {unit}"
+    return f"{text} {unit_for(value, unit)}"
+
+
+def amount_parts(value: float, unit: str, lang: str = "zh") -> tuple[str, str]:
+    """A figure split where a KPI card sets the large number apart from the small unit: ("1712万", "元"),
+    ("807", "家次"); English ("16.26", "million yuan"), ("1", "death"): "million" goes with the unit, so
+    that the large part stays short in a narrow card."""
+    if lang == "zh":
+        return format_number(value, lang), unit
+    text = format_number(value, lang)
+    number, _, magnitude = text.partition(" ")
+    unit_text = unit_for(value, unit) if unit != "%" else unit
+    if unit == "%":
+        return number + unit, magnitude
+    return number, " ".join(part for part in (magnitude, unit_text) if part)
 
 
 def _missing(value: float | None) -> bool:

@@ -6,7 +6,12 @@ the words of the pages themselves.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from app.districts.names_en import english_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -48,6 +53,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "months_reported": ("已报送区县·月", "district-months reported"),
     "previous_same_period": ("上年同期", "Same months last year"),
     "comparable_this_year": ("可比月份本年", "Comparable months this year"),
+    # the KPI card's comparison line and its tooltip
+    "kpi.versus": ("上年同期 {previous}", "vs {previous} last year"),
+    "kpi.versus_comparable": (
+        "可比月份本年 {comparable} · 上年同期 {previous}",
+        "{comparable} vs {previous} in comparable months",
+    ),
+    "kpi.basis": (
+        "可比口径：只比较两年均已报送的区县·月份（{compared} 个）",
+        "Comparable basis: only the district-months reported in both years ({compared})",
+    ),
+    "kpi.basis_short": (
+        "可比口径：只比较两年均已报送的区县·月份",
+        "Comparable basis: only the district-months reported in both years",
+    ),
+    "kpi.this_year": ("本年合计", "This year in all"),
+    "kpi.details": ("说明", "Details"),
+    "kpi.part_annual": ("含年报", "part annual"),
     "error.title": ("无法显示该页面", "This page cannot be shown"),
     "choose_district": (
         "请选择一个省、市或区县查看总览。",
@@ -73,6 +95,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "districts.heading": ("区划对比", "Districts compared"),
     "districts.ranking": ("排名", "Ranking"),
     "districts.average": ("平均", "average"),
+    "districts.pooled": ("合计同比", "all together"),
     "districts.map": ("分布", "Where"),
     "districts.heatmap": ("同比变化（%）", "Change on last year (%)"),
     "districts.click_hint": (
@@ -401,3 +424,35 @@ def t(key: str, lang: Lang = DEFAULT_LANG, **values: object) -> str:
 def pick(lang: Lang, zh: str, en: str) -> str:
     """A name from the database in the page's language."""
     return zh if lang == "zh" else en
+
+
+def colon(lang: Lang) -> str:
+    """The colon after a label: full-width in Chinese, half-width (with a space) in English."""
+    return "：" if lang == "zh" else ": "
+
+
+def parenthesised(text: str, lang: Lang) -> str:
+    """ "（家次）" in Chinese, " (visits)" in English."""
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
+def listed(items: list[str], lang: Lang) -> str:
+    """河东区、河西区 in Chinese; "Hedong District, Hexi District" in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def count_of(n: int, one: str, many: str) -> str:
+    """ "1 district", "3 districts" (English text with a number)."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def place_name(code: str, name: str, lang: Lang) -> str:
+    """A district's name in the page's language: 河东区, or "Hedong District" (``app.districts.names_en``)."""
+    return name if lang == "zh" else english_name(code, name)
+
+
+def localised(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """``frame`` (with ``code`` and ``name`` columns) with its names in the page's language."""
+    if lang == "zh" or frame.empty:
+        return frame
+    return frame.assign(name=[english_name(str(c), str(n)) for c, n in zip(frame["code"], frame["name"], strict=True)])

@@ -18,9 +18,10 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from app.districts.names_en import english_name
 from dashboard.figures import BAD, GOOD, MISSING, base_layout, label_missing, make_figure, value_axis
 from dashboard.formatting import format_amount, format_signed_percent
-from dashboard.i18n import Lang
+from dashboard.i18n import Lang, colon
 
 HEIGHT = 460
 BORDER = "#ffffff"
@@ -81,6 +82,12 @@ def label_name(code: str, name: str) -> str:
     return short.group(1) + short.group(2) if short else name
 
 
+def outside_name(feature: Mapping[str, Any], lang: Lang) -> str:
+    """The name of an area shown for context only (no row of its own), in the page's language."""
+    name = str(feature["properties"].get("name", feature["id"]))
+    return name if lang == "zh" else english_name(str(feature["id"]), name)
+
+
 def _corners(feature: Mapping[str, Any]) -> Iterator[Sequence[float]]:
     """Two opposite corners of a feature: of its ``bbox`` if it has one, else of its coordinates."""
     box = feature.get("bbox")
@@ -105,7 +112,13 @@ def _mercator(lon: float, lat: float) -> tuple[float, float]:
     return math.radians(lon), math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
-def placed_labels(features: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], str]]:
+def map_name(code: str, name: str, lang: Lang = "zh") -> str:
+    """The name written on an area: ``label_name`` in Chinese; in English the place without its
+    generic part (Hedong, Shizhu), as maps write them."""
+    return label_name(code, name) if lang == "zh" else english_name(code, name, generic=False)
+
+
+def placed_labels(features: Sequence[Mapping[str, Any]], lang: Lang = "zh") -> list[tuple[Mapping[str, Any], str]]:
     """The areas to name on the map, with their names: those covering at least LABEL_SHARE of the view,
     biggest first, each only if its name does not run into one already placed (the map is fitted to
     the features, so their extent says how many pixels a degree takes)."""
@@ -120,9 +133,11 @@ def placed_labels(features: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[s
     placed: list[tuple[float, float, float, float]] = []
     chosen = []
     for feature in candidates:
-        text = label_name(str(feature["id"]), feature["properties"]["name"])
+        text = map_name(str(feature["id"]), feature["properties"]["name"], lang)
         x, y = _mercator(*feature["properties"]["label"])
-        half_w, half_h = CHAR_WIDTH * len(text) / 2 + 2, LABEL_HEIGHT / 2
+        # A Latin letter takes about 0.6 of a Chinese character's width.
+        width = sum(CHAR_WIDTH if ord(ch) >= 0x2E80 else CHAR_WIDTH * 0.6 for ch in text)
+        half_w, half_h = width / 2 + 2, LABEL_HEIGHT / 2
         box = (x * scale - half_w, y * scale - half_h, x * scale + half_w, y * scale + half_h)
         if any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
             continue
@@ -167,7 +182,7 @@ def district_choropleth(
     compared = set(rows["code"])
     outside = [f for code, f in features.items() if code not in compared]
     missing_text = no_comparison(lang) if percent else label_missing(lang)
-    colon = "：" if lang == "zh" else ": "  # half-width punctuation in English
+    sep = colon(lang)  # half-width punctuation in English
 
     def hover(name: str, code: str, value: float | None) -> str:
         if percent:
@@ -175,8 +190,8 @@ def district_choropleth(
             total = (totals or {}).get(code)
             amount = format_amount(total, unit, lang)
             extra = "" if _missing(total) else (f"（{amount}）" if lang == "zh" else f" ({amount})")
-            return f"<b>{name}</b><br>{value_label}{colon}{shown}{extra}"
-        return f"<b>{name}</b><br>{value_label}{colon}{format_amount(value, unit, lang, missing=missing_text)}"
+            return f"<b>{name}</b><br>{value_label}{sep}{shown}{extra}"
+        return f"<b>{name}</b><br>{value_label}{sep}{format_amount(value, unit, lang, missing=missing_text)}"
 
     def customdata(part: pd.DataFrame) -> list[list[str]]:
         drill = part["drill"] if "drill" in part else ["overview"] * len(part)
@@ -241,7 +256,7 @@ def district_choropleth(
             pd.DataFrame({"code": [str(f["id"]) for f in outside]}),
             OUTSIDE,
             no_data(lang),
-            [f"<b>{f['properties'].get('name', f['id'])}</b><br>{no_data(lang)}" for f in outside],
+            [f"<b>{outside_name(f, lang)}</b><br>{no_data(lang)}" for f in outside],
             None,  # nothing to open: not a row of this comparison
         ),
     ):
@@ -286,7 +301,7 @@ def district_choropleth(
                 "showlegend": False,
             }
         )
-    labelled = placed_labels(list(features.values()))
+    labelled = placed_labels(list(features.values()), lang)
     strength = {
         code: abs(clamp(v)) / (CHANGE_CAP if percent else max(float(coloraxis["cmax"]), 1.0))
         for code, v in zip(reported["code"], reported["value"], strict=True)

@@ -22,7 +22,7 @@ from app.stats.context import StatsContext
 from dashboard import data, queries
 from dashboard.auth import current_principal
 from dashboard.components import error_panel
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, place_name, t
 from dashboard.state import PageState, parse_state
 
 YEARS_OFFERED = 10
@@ -78,7 +78,7 @@ class PageContext:
         if code is None:
             return t("country", self.lang)
         if code in self.districts.index:
-            return str(self.districts.at[code, "name"])
+            return place_name(code, str(self.districts.at[code, "name"]), self.lang)
         return code
 
     def indicator(self, default: str = queries.DEFAULT_INDICATOR) -> str:

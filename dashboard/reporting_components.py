@@ -18,7 +18,7 @@ from app.uploads.schemas import SubmissionRead
 from dashboard import ids
 from dashboard.components import labelled
 from dashboard.formatting import format_amount, format_month, format_timestamp
-from dashboard.i18n import Lang, pick, t
+from dashboard.i18n import Lang, pick, place_name, t
 from dashboard.reporting import FormRow, MonthForm, month_choices
 
 STATUSES = ("approved", "submitted", "returned", "missing")
@@ -71,7 +71,7 @@ def status_grid(
     cells: dict[tuple[str, dt.date], str] = {}
     for month, listing in listings.items():
         for row in listing.rows:
-            names[row.district.code] = row.district.name
+            names[row.district.code] = place_name(row.district.code, row.district.name, lang)
             cells[(row.district.code, month)] = row.status.value
     head = html.Tr([html.Th(t("submit.district", lang))] + [html.Th(month_text(m, lang)) for m in months])
     body = []

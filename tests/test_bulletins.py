@@ -680,9 +680,15 @@ def test_english_periods_changes_and_names() -> None:
     ]  # fmt: skip
     hedong = ReportDistrict(code="120102", name="河东区", full_name="天津市河东区", level="county")
     assert en.full_name(hedong) == "Hedong District, Tianjin"
-    # 河东区 of Linyi has no English name here: its Chinese name stands.
+    # 河东区 of Linyi is not in the hand table: its name is written in pinyin, with its city's.
     linyi = ReportDistrict(code="371312", name="河东区", full_name="临沂市河东区", level="county")
-    assert en.full_name(linyi) == "临沂市河东区"
+    assert en.full_name(linyi) == "Hedong District, Linyi"
+    chengdu = ReportDistrict(code="510100", name="成都市", full_name="成都市", level="city")
+    assert en.full_name(chengdu) == "Chengdu, Sichuan"
+    muli = ReportDistrict(
+        code="513422", name="木里藏族自治县", full_name="凉山彝族自治州木里藏族自治县", level="county"
+    )
+    assert en.full_name(muli) == "Muli Tibetan Autonomous County, Liangshan Yi Autonomous Prefecture"
 
 
 def test_an_english_bulletin_is_saved_as_an_edition_and_revised_in_english(
@@ -741,3 +747,45 @@ def test_every_district_of_tianjin_and_chongqing_and_every_province_has_an_engli
     ]
     assert len(wanted) > 31 + 16 + 38
     assert [(code, name) for code, name in wanted if code not in ENGLISH_NAMES] == []
+
+
+# Three counties of Sichuan (outside the hand table of English names): two of Chengdu's, one of Liangshan's.
+SICHUAN_COUNTIES = {
+    "510104": "Jinjiang District",
+    "510107": "Wuhou District",
+    "513422": "Muli Tibetan Autonomous County",
+}
+
+
+def test_an_english_bulletin_of_sichuan_names_every_place_in_english(
+    bulletin_client: TestClient, admin_headers: dict[str, str], session: Session
+) -> None:
+    """Sichuan is not in the hand table beyond its own name: its cities and counties are written in pinyin
+    with the generic part translated, so the English bulletin holds no Chinese at all."""
+    months = [dt.date(2025, m, 1) for m in range(1, 4)] + [dt.date(2024, m, 1) for m in range(1, 4)]
+    now = dt.datetime(2025, 10, 1, tzinfo=dt.UTC)
+    session.execute(delete(MonthlyValue).where(MonthlyValue.district_code.like("51%")))
+    session.execute(
+        insert(MonthlyValue),
+        [
+            {"district_code": code, "month": m, "indicator_code": "inspection.enterprises", "value": 40 + i,
+             "updated_at": now}
+            for i, code in enumerate(SICHUAN_COUNTIES)
+            for m in months
+        ],
+    )  # fmt: skip
+    yearly.refresh(session, {(code, year) for code in SICHUAN_COUNTIES for year in (2024, 2025)})
+
+    md = _get(bulletin_client, admin_headers, "2025-Q1", lang="en", district="510000")
+    assert CJK.findall(md) == [], CJK.findall(md)[:20]
+    assert md.startswith("# Sichuan Emergency Management Bureau: Enforcement Statistics Bulletin, Q1 2025\n")
+    ranking = table_rows(md, "Table 1")
+    # Not ranked: most of their counties reported nothing (only three do here).
+    assert ranking["Chengdu"][1:3] == ["Chengdu", "243 enterprise-visits"]  # (40 + 41) × 3 months
+    assert re.search(r"\| [^|]+ \| Liangshan Yi Autonomous Prefecture \| 126 enterprise-visits \|", md)
+
+    county = _get(bulletin_client, admin_headers, "2025-Q1", lang="en", district="513422")
+    assert CJK.findall(county) == []
+    bureau = "Emergency Management Bureau of Muli Tibetan Autonomous County, Liangshan Yi Autonomous Prefecture"
+    assert county.startswith(f"# {bureau}: Enforcement Statistics Bulletin, Q1 2025\n")
+    assert "In Q1 2025, the bureau carried out" in county

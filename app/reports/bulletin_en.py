@@ -3,9 +3,9 @@ quantities with their unit in the singular or plural (1 death, 2 deaths), change
 year), periods (Q1 2025, January–September 2025), months and the names of places.
 
 The figures are the Chinese bulletin's (``app.reports.bulletin`` builds both from one set of
-statistics); only the wording is here. Place names come from ``ENGLISH_NAMES``: provinces and the
-districts of Tianjin and Chongqing (the demo's municipalities); a place not listed keeps its Chinese
-name.
+statistics); only the wording is here. Place names come from ``app.districts.names_en``, the one home
+of English place names (the dashboard's too): its hand table where it has the place, else the Chinese
+name in pinyin with the generic part translated (临沂市河东区 → "Hedong District, Linyi").
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from app.core.periods import Period
 from app.districts.codes import is_municipality
 from app.districts.models import DistrictLevel
+from app.districts.names_en import HAND_NAMES, english_name
 from app.reports.schemas import ReportDistrict
 
 MILLION = Decimal(1_000_000)
@@ -35,100 +36,8 @@ AREA_WORDS = {
     "全地区": "the prefecture",
 }
 
-ENGLISH_NAMES = {
-    # Provinces, municipalities and autonomous regions.
-    "110000": "Beijing",
-    "120000": "Tianjin",
-    "130000": "Hebei",
-    "140000": "Shanxi",
-    "150000": "Inner Mongolia",
-    "210000": "Liaoning",
-    "220000": "Jilin",
-    "230000": "Heilongjiang",
-    "310000": "Shanghai",
-    "320000": "Jiangsu",
-    "330000": "Zhejiang",
-    "340000": "Anhui",
-    "350000": "Fujian",
-    "360000": "Jiangxi",
-    "370000": "Shandong",
-    "410000": "Henan",
-    "420000": "Hubei",
-    "430000": "Hunan",
-    "440000": "Guangdong",
-    "450000": "Guangxi",
-    "460000": "Hainan",
-    "500000": "Chongqing",
-    "510000": "Sichuan",
-    "520000": "Guizhou",
-    "530000": "Yunnan",
-    "540000": "Tibet",
-    "610000": "Shaanxi",
-    "620000": "Gansu",
-    "630000": "Qinghai",
-    "640000": "Ningxia",
-    "650000": "Xinjiang",
-    "710000": "Taiwan",
-    "810000": "Hong Kong",
-    "820000": "Macao",
-    # Tianjin's districts.
-    "120101": "Heping District",
-    "120102": "Hedong District",
-    "120103": "Hexi District",
-    "120104": "Nankai District",
-    "120105": "Hebei District",
-    "120106": "Hongqiao District",
-    "120110": "Dongli District",
-    "120111": "Xiqing District",
-    "120112": "Jinnan District",
-    "120113": "Beichen District",
-    "120114": "Wuqing District",
-    "120115": "Baodi District",
-    "120116": "Binhai New Area",
-    "120117": "Ninghe District",
-    "120118": "Jinghai District",
-    "120119": "Jizhou District",
-    # Chongqing's districts and counties.
-    "500101": "Wanzhou District",
-    "500102": "Fuling District",
-    "500103": "Yuzhong District",
-    "500104": "Dadukou District",
-    "500105": "Jiangbei District",
-    "500106": "Shapingba District",
-    "500107": "Jiulongpo District",
-    "500108": "Nan'an District",
-    "500109": "Beibei District",
-    "500110": "Qijiang District",
-    "500111": "Dazu District",
-    "500112": "Yubei District",
-    "500113": "Banan District",
-    "500114": "Qianjiang District",
-    "500115": "Changshou District",
-    "500116": "Jiangjin District",
-    "500117": "Hechuan District",
-    "500118": "Yongchuan District",
-    "500119": "Nanchuan District",
-    "500120": "Bishan District",
-    "500151": "Tongliang District",
-    "500152": "Tongnan District",
-    "500153": "Rongchang District",
-    "500154": "Kaizhou District",
-    "500155": "Liangping District",
-    "500156": "Wulong District",
-    "500157": "Liangjiang New Area",
-    "500229": "Chengkou County",
-    "500230": "Fengdu County",
-    "500231": "Dianjiang County",
-    "500233": "Zhong County",
-    "500235": "Yunyang County",
-    "500236": "Fengjie County",
-    "500237": "Wushan County",
-    "500238": "Wuxi County",
-    "500240": "Shizhu Tujia Autonomous County",
-    "500241": "Xiushan Tujia and Miao Autonomous County",
-    "500242": "Youyang Tujia and Miao Autonomous County",
-    "500243": "Pengshui Miao and Tujia Autonomous County",
-}
+# Kept under its old name: the bulletin code and its tests read the table from here.
+ENGLISH_NAMES = HAND_NAMES
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -251,24 +160,29 @@ def ordinal(n: int) -> str:
 # ----------------------------------------------------------------------------- places
 
 
-def name(code: str, fallback: str) -> str:
-    """The English name of the district ``code``, or ``fallback`` (its Chinese name) when none is known."""
-    return ENGLISH_NAMES.get(code, fallback)
+def name(code: str, chinese: str) -> str:
+    """The English name of the district ``code`` called ``chinese`` (河东区 → "Hedong District")."""
+    return english_name(code, chinese)
 
 
 def full_name(place: ReportDistrict) -> str:
-    """Heping District, Tianjin; a province or municipality alone; the Chinese name when the place has none."""
-    own = ENGLISH_NAMES.get(place.code)
-    if own is None:
-        return place.full_name
+    """Heping District, Tianjin; Hedong District, Linyi; Chengdu, Sichuan; a province or municipality alone."""
+    own = english_name(place.code, place.name)
     if place.level == DistrictLevel.province or len(place.code) != 6:
         return own
     province = place.code[:2] + "0000"
+    province_name = english_name(province, "")
     if place.level == DistrictLevel.city:
-        return own if is_municipality(province) else f"{own}, {name(province, '')}".rstrip(", ")
-    parent = province if is_municipality(province) else place.code[:4] + "00"
-    above = ENGLISH_NAMES.get(parent)
-    return f"{own}, {above}" if above else own
+        return own if is_municipality(province) else f"{own}, {province_name}".rstrip(", ")
+    if is_municipality(province):
+        return f"{own}, {province_name}"
+    # A county's full Chinese name is its parent's name followed by its own (临沂市河东区): the
+    # parent is a city (371300), or the province itself for a county directly under it.
+    parent_name = place.full_name.removesuffix(place.name)
+    if not parent_name or parent_name == place.full_name:
+        return own
+    parent_code = province if parent_name.endswith(("省", "自治区")) else place.code[:4] + "00"
+    return f"{own}, {english_name(parent_code, parent_name)}"
 
 
 def area(word: str) -> str:

@@ -20,7 +20,7 @@ from dashboard import figures, ids, queries
 from dashboard.components import controls, district_control, graph, notice, page_header, section, year_control
 from dashboard.data import gather
 from dashboard.formatting import format_month, format_percent
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, parenthesised, place_name, t
 from dashboard.page import PageContext, render
 from dashboard.reporting import review_months
 from dashboard.reporting_components import status_grid, status_legend
@@ -78,7 +78,10 @@ def completeness_content(ctx: PageContext) -> html.Div:
     last = results.get(str(last_year))
     summary = result.result
     shown = worst_first(result.rows, MAX_GRID_ROWS)
-    rates = {r.code: f"{r.name} {format_percent(r.reporting_rate_pct, missing='—')}" for r in result.rows.itertuples()}
+    rates = {
+        r.code: f"{place_name(r.code, r.name, lang)} {format_percent(r.reporting_rate_pct, missing='—')}"
+        for r in result.rows.itertuples()
+    }
     cells = result.cells[result.cells["code"].isin(shown["code"])]
     order = {code: i for i, code in enumerate(shown["code"])}
     cells = cells.assign(label=cells["code"].map(rates), order=cells["code"].map(order)).sort_values(["order", "month"])
@@ -96,11 +99,16 @@ def completeness_content(ctx: PageContext) -> html.Div:
     if pending:
         due_text = f"{due.month}月{due.day}日" if lang == "zh" else f"{due:%d %b}"
         key = "completeness.not_yet_reported_last_month"
-        missing_title = f"{t(key, lang, due=due_text)}（{format_month(last_year, last_month, lang)}）"
+        missing_title = t(key, lang, due=due_text) + parenthesised(format_month(last_year, last_month, lang), lang)
     else:
-        missing_title = f"{t('completeness.missing_last_month', lang)}（{format_month(last_year, last_month, lang)}）"
+        missing_title = t("completeness.missing_last_month", lang) + parenthesised(
+            format_month(last_year, last_month, lang), lang
+        )
     missing_list = (
-        html.Ul([html.Li(f"{r.name} {r.code}") for r in missing.itertuples()], className="missing-list")
+        html.Ul(
+            [html.Li(f"{place_name(r.code, r.name, lang)} {r.code}") for r in missing.itertuples()],
+            className="missing-list",
+        )
         if not missing.empty
         else html.P(t("completeness.none_missing", lang))
     )

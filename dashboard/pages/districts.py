@@ -30,7 +30,7 @@ from dashboard.components import (
     year_control,
 )
 from dashboard.formatting import format_amount, format_percent, format_signed_percent
-from dashboard.i18n import t
+from dashboard.i18n import localised, t
 from dashboard.page import PageContext, render
 from dashboard.state import merge_search
 
@@ -77,21 +77,27 @@ def districts_content(ctx: PageContext) -> html.Div:
     rankings = queries.rankings(
         ctx.stats, parent=parent, year=state.year, indicators=[indicator, *queries.HEADLINE], level=level
     )
-    rows = rankings[indicator].rows
+    rows = localised(rankings[indicator].rows, lang)
     percent = state.measure == "change"
     values = rows.assign(value=rows["change_pct"] if percent else rows["total"])
-    average = values["value"].mean() if values["value"].notna().any() else None
+    # Changes: the change of the compared districts taken together (Σ this year / Σ last year), not
+    # the mean of their percentages, which lets a district going from 1 to 3 (+200%) outweigh one
+    # going from 900 to 800. Totals: the mean district.
+    if percent:
+        average = figures.pooled_change(rows)
+    else:
+        average = float(values["value"].mean()) if values["value"].notna().any() else None
     ranking_fig = figures.ranking_chart(
         values[["code", "name", "value"]],
         unit=unit,
         lang=lang,
-        average=None if average is None else float(average),
-        average_label=t("districts.average", lang),
+        average=average,
+        average_label=t("districts.pooled" if percent else "districts.average", lang),
         percent=percent,
         good_direction=good,
     )
     map_part = district_map(ctx, rows, indicator=indicator, unit=unit, name=name, percent=percent, good=good)
-    matrix = queries.change_matrix({code: rankings[code] for code in queries.HEADLINE})
+    matrix = localised(queries.change_matrix({code: rankings[code] for code in queries.HEADLINE}), lang)
     heatmap = figures.change_heatmap(
         matrix,
         indicator_labels={code: ctx.indicator_name(code) for code in queries.HEADLINE},
@@ -131,6 +137,7 @@ def district_map(
         rows = queries.rankings(
             ctx.stats, parent=None, year=state.year, indicators=[indicator], level=DistrictLevel.county
         )[indicator].rows
+        rows = localised(rows, lang)
     atlas = data.atlas()
     geojson = atlas.children_geojson(state.district, all_counties=all_counties)
     located = rows.assign(

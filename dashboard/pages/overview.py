@@ -28,7 +28,7 @@ from dashboard.components import (
 )
 from dashboard.data import gather
 from dashboard.formatting import format_year
-from dashboard.i18n import Lang, t
+from dashboard.i18n import Lang, count_of, parenthesised, place_name, t
 from dashboard.page import PageContext, render
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 Overview · 应急管理执法统计", order=0)
@@ -72,7 +72,8 @@ def overview_content(ctx: PageContext) -> html.Div:
     totals = queries.totals_frame(results["totals"])
     by_year: pd.DataFrame = results["years"]
 
-    scope = results["totals"].district.name
+    place = results["totals"].district
+    scope = place_name(place.code, place.name, lang)
     heading = (
         f"{scope} · {state.year}年 {t('overview.heading', lang)}"
         if lang == "zh"
@@ -83,7 +84,7 @@ def overview_content(ctx: PageContext) -> html.Div:
         [
             page_header(
                 heading,
-                scope_name=f"{scope}（{state.district}）" if state.district else scope,
+                scope_name=scope + parenthesised(state.district, lang) if state.district else scope,
                 year=state.year,
                 lang=lang,
                 today=today,
@@ -141,23 +142,45 @@ def kpi_cards(ctx: PageContext, totals: pd.DataFrame, by_year: pd.DataFrame) -> 
                 spark=figures.sparkline(history, unit=unit, lang=ctx.lang),
                 lang=ctx.lang,
                 notes=annual_notes(row, ctx.lang),
+                details=annual_details(row, ctx.lang),
+                months_compared=None if pd.isna(row["months_compared"]) else int(row["months_compared"]),
             )
         )
     return cards
 
 
 def annual_notes(row: pd.Series, lang: Lang) -> list[str]:
-    """A year's figure from annual reports: 年报数据 (no month reported), 含年报数据 (some districts),
-    数据差异 (an annual figure differs from the monthly sum, which counts)."""
+    """A card's badges for a year's figure from annual reports: 年报数据 (no month reported), 含年报
+    (some districts), 数据差异 (an annual figure differs from the monthly sum, which counts); the
+    counts behind them are in the card's tooltip (``annual_details``)."""
     notes = []
     if row["districts_annual"] > 0:
         only = row["months_reported"] == 0
-        notes.append(
-            t("annual.label", lang) if only else t("annual.hover_some", lang, count=int(row["districts_annual"]))
-        )
+        notes.append(t("annual.label", lang) if only else t("kpi.part_annual", lang))
     if row["differs"] > 0:
         notes.append(t("history.differs", lang))
     return notes
+
+
+def annual_details(row: pd.Series, lang: Lang) -> list[str]:
+    """The tooltip's lines on annual figures: how many districts gave them, how many differ."""
+    lines = []
+    count = int(row["districts_annual"])
+    if count > 0:
+        if row["months_reported"] == 0:
+            lines.append(t("annual.hover_all", lang))
+        elif lang == "zh":
+            lines.append(t("annual.hover_some", lang, count=count))
+        else:
+            lines.append(f"includes annual-report figures of {count_of(count, 'district', 'districts')}")
+    differs = int(row["differs"])
+    if differs > 0:
+        lines.append(
+            t("annual.differs_hover", lang, count=differs)
+            if lang == "zh"
+            else f"{count_of(differs, 'district', 'districts')}: annual figure ≠ monthly sum (the monthly sum counts)"
+        )
+    return lines
 
 
 def ratio_cards(ctx: PageContext, ratios: pd.DataFrame) -> list[html.Div]:
