@@ -192,27 +192,6 @@ def test_the_pickers_work_with_the_keyboard_alone(admin_page: tuple[Any, Watch],
     settled(page)
     assert "2020年" in page.inner_text("#as-of")
 
-    # The area picker: typing searches it.
-    page.evaluate(f"() => document.getElementById({json.dumps(picker('district'))}).focus()")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("[role=listbox] [role=option]")
-    options = "() => [...document.querySelectorAll('[role=listbox] [role=option]')].map(o => o.textContent)"
-    offered = len(page.evaluate(options))
-    page.keyboard.type("120102")  # names and codes are searched; keys, not an IME, type the code
-    page.wait_for_function(f"() => ({options})().length < {offered}")
-    assert any("河东区" in o for o in page.evaluate(options)), page.evaluate(options)
-    focused = "() => (document.activeElement && document.activeElement.textContent) || ''"
-    for _ in range(5):  # ↓ from the search box to 河东区
-        page.keyboard.press("ArrowDown")
-        if "120102" in page.evaluate(focused):
-            break
-    assert "河东区" in page.evaluate(focused)
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"district=120102"))
-    page.go_back()
-    page.wait_for_url(re.compile(r"district=120000"))
-    settled(page)
-
     # The measure: the arrow keys move between its radio buttons, as in any radio group.
     page.focus(f"[id='{picker('measure')}'] input[value=total]")
     page.keyboard.press("ArrowRight")

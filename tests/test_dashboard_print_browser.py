@@ -109,11 +109,11 @@ class Sheet:
 
 
 # Chromium's PDF maps a glyph that Noto CJK shares between an ideograph and a radical to the radical
-# (⾄ for 至, ⻚ for 页): NFKC folds the Kangxi radicals back; these are the CJK Radicals Supplement's
-# simplified forms, which it leaves.
+# (⾄ for 至, ⻚ for 页), and the dash of "1—11月" to ―: NFKC folds the Kangxi radicals back; these
+# are the CJK Radicals Supplement's simplified forms, which it leaves, and the dash.
 RADICALS = str.maketrans(
-    "⻅⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻬⻮⻰⻳⻄⻆",
-    "见贝车长门青韦页风飞食马骨鬼鱼鸟卤麦黄齐齿龙龟西角",
+    "⻅⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻬⻮⻰⻳⻄⻆―",
+    "见贝车长门青韦页风飞食马骨鬼鱼鸟卤麦黄齐齿龙龟西角—",
 )
 
 
@@ -167,7 +167,11 @@ def test_the_districts_page_prints_whole_and_headed_on_every_sheet(
         assert hits, (label, [sheet.text for sheet in found])
         assert all(0 <= x < width - 10 for x, width in hits), (label, hits)
 
-    # The check sees a cut: printed at its screen size (no scaling), the last column falls off.
+    # The check sees a cut: printed at its screen size (no scaling), the last column falls off. (Only
+    # from the wide window: Chromium itself shrinks a page that overflows the sheet by up to 4/3.)
+    if drawn < 718 * 1.5:
+        assert watch.problems == []
+        return
     page.add_style_tag(content="@media print { .js-plotly-plot .svg-container { zoom: 1 !important; } }")
     last = [(x, sheet.width) for sheet in sheets(print_to_pdf(page)) for x in sheet.places(columns[-1])]
     assert not last or any(x >= width - 10 for x, width in last), last
