@@ -29,6 +29,25 @@ from dashboard.state import merge_search, parse_search
 PAGES_DIR = Path(__file__).parent / "pages"
 ASSETS_DIR = Path(__file__).parent / "assets"  # styles, the print view (A4) and print.js
 URL_PREFIX = "/dashboard/"
+# Dash's page with the document's language said (WCAG 3.1.1, GB/T 37668): Chinese, as the pages are
+# first drawn; assets/a11y.js switches it to "en" when a page is shown in English.
+INDEX = """<!DOCTYPE html>
+<html lang="zh-CN">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
 
 
 def create_dash(database: Database, *, mounted: bool, settings: Settings | None = None) -> Dash:
@@ -47,6 +66,7 @@ def create_dash(database: Database, *, mounted: bool, settings: Settings | None 
         # as `python -m dashboard.app` __name__ is "__main__": say where it is.
         assets_folder=str(ASSETS_DIR),
         title="应急管理执法统计",
+        index_string=INDEX,
         suppress_callback_exceptions=True,
         **prefix_kwargs,
     )
