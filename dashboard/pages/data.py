@@ -279,7 +279,10 @@ def pivot_section(ctx: PageContext, rows: list[dict[str, Any]], scope: dict[str,
     defs, data = pivot_grid_props(rows, scope, rows_by="district", columns_by="month", indicator=indicator)
 
     def picker(label: str, component: Any) -> html.Label:
-        return html.Label([html.Span(label, className="pivot-label"), component], className="pivot-control")
+        # A box with a plain id (``pivot-rows-box``) to find the control by, as ``labelled`` does.
+        return html.Label(
+            [html.Span(label, className="pivot-label"), component], id=f"{component.id}-box", className="pivot-control"
+        )
 
     return html.Section(
         [
