@@ -108,7 +108,7 @@ def reports_content(ctx: PageContext) -> html.Div:
             html.Div(status, id=ids.REPORT_STATUS),
             html.Div(links, id=ids.REPORT_LINKS, className="report-links"),
             batch_section(ctx),
-            editions_section(ctx),
+            editions_section(ctx, available=available),
             preview_section(ctx),
         ]
     )
@@ -157,7 +157,9 @@ def revisions_text(edition: EditionOut, lang: Lang) -> Any:
     return html.Details([html.Summary(summary), html.Ul(items)])
 
 
-def editions_section(ctx: PageContext) -> html.Section:
+def editions_section(ctx: PageContext, *, available: bool) -> html.Section:
+    """The saved editions; their downloads are the API's (``GET /api/v1/reports/{id}``), linked when
+    the API serves this dashboard."""
     lang = ctx.lang
     heading = html.H3(pick(lang, "已保存的定稿", "Saved editions"), id="editions-heading")
     editions = edition_rows(ctx)
@@ -192,10 +194,12 @@ def editions_section(ctx: PageContext) -> html.Section:
                         [
                             html.A(
                                 fmt.upper(),
-                                href=EDITION_PATH.format(id=e.id) + "?" + urlencode({"format": fmt}),
+                                href=EDITION_PATH.format(id=e.id) + "?" + urlencode({"format": fmt})
+                                if available
+                                else None,
                                 id=f"edition-{e.id}-{fmt}",
-                                className="report-link",
-                                **link_attributes(available=True, fmt=fmt),
+                                className="report-link" if available else "report-link disabled",
+                                **link_attributes(available=available, fmt=fmt),
                             )
                             for fmt in FORMATS
                         ]
