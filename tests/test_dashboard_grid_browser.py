@@ -183,10 +183,11 @@ def test_chongqing_pivot_lists_its_38_districts(chongqing_page: tuple[Any, Watch
     assert not any(r["name"] in ("市辖区", "县") for r in rows)
     names = page.locator("#pivot-grid .ag-pinned-left-cols-container [col-id='name']").all_inner_texts()
     assert names  # drawn
+    cells = "#pivot-grid .ag-pinned-left-cols-container .ag-cell, #values-grid .ag-pinned-left-cols-container .ag-cell"
     cut = page.evaluate(
-        """() => [...document.querySelectorAll('#pivot-grid .ag-pinned-left-cols-container .ag-cell,
-                  #values-grid .ag-pinned-left-cols-container .ag-cell')]
-               .filter(c => c.scrollWidth > c.clientWidth).map(c => c.innerText)"""
+        "(cells) => [...document.querySelectorAll(cells)]"
+        ".filter(c => c.scrollWidth > c.clientWidth).map(c => c.innerText)",
+        cells,
     )
     assert cut == []  # 彭水苗族土家族自治县 and the like show whole
     assert watch.problems == []
