@@ -322,3 +322,11 @@ def monthly_values(stats: StatsContext, *, district: str | None, year: int) -> p
     )
     wide.columns.name = None
     return wide.reset_index()
+
+
+def unapproved_months(stats: StatsContext, *, district: str | None, year: int) -> int:
+    """How many reported district-months of ``year`` under ``district`` are not approved yet (what a
+    download's scope line states as 含未审核数据)."""
+    if stats.approved_only:
+        return 0
+    return totals.unapproved_months(stats, stats.area(district).counties, year, 12)

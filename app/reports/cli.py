@@ -22,6 +22,7 @@ from app.core.errors import NotFound
 from app.core.periods import Period, parse_period
 from app.districts import listing
 from app.districts import service as districts
+from app.reports import batch
 from app.reports import bulletin_en as english
 from app.reports.annual import build_annual_report
 from app.reports.bulletin import build_bulletin
@@ -117,15 +118,17 @@ def write_children(
     with progress:
         task = progress.add_task(f"{parent.name}{year}年度报告 reports", total=len(children), current="")
         written, without_data = 0, []
-        for child in children:
-            progress.update(task, current=f"{child.code} {child.name}")
-            try:
-                annual = build_annual_report(ctx, district=child.code, year=year)
-            except NotFound:  # report.no_data: no file, named below
-                without_data.append(f"{child.name}（{child.code}）")
+        if children:
+            progress.update(task, current=f"{children[0].code} {children[0].name}")
+        # The same generator the API's zip and the dashboard's batch download use (app.reports.batch).
+        for done, item in enumerate(batch.child_reports(ctx, children, year=year, fmt=fmt), start=1):
+            if item.content is None:  # report.no_data: no file, named below
+                without_data.append(f"{item.district.name}（{item.district.code}）")
             else:
-                (folder / f"{child.code}-{child.name}-{year}.{fmt.extension}").write_bytes(fmt.render(annual))
+                (folder / item.file_name).write_bytes(item.content)
                 written += 1
+            if done < len(children):
+                progress.update(task, current=f"{children[done].code} {children[done].name}")
             progress.advance(task)
     console.print(f"已写入 Written: {written} 个文件 files in {folder}")
     if without_data:

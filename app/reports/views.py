@@ -16,7 +16,7 @@ from app.auth.deps import CurrentPrincipal
 from app.core.deps import SessionDep
 from app.core.openapi import problem_responses
 from app.districts import service as districts
-from app.reports import service
+from app.reports import batch, service
 from app.reports.annual import build_annual_report
 from app.reports.bulletin import build_bulletin
 from app.reports.formats import DocumentFormat, render_bulletin
@@ -99,6 +99,33 @@ def get_annual_report(
     ctx.approved_only = approved_only
     report = build_annual_report(ctx, district=district, year=year)
     return rendered(report, format)
+
+
+@router.get(
+    "/reports/annual/children",
+    summary="批量下载下级区划年度报告（zip）/ The year-end reports of every child district, as a zip",
+    description="与 ``python -m app report --children`` 相同：区划（市、省）的每个下级区划一份年度报告"
+    "（直辖市为各区，不含“市辖区”“县”），打包为 zip；没有数据的区划不生成文件，在 zip 内的 说明.txt 中列出。"
+    "\n\nAs ``python -m app report --children``: one year-end report per child district of a city or province "
+    "(a municipality's districts, never 市辖区 or 县), in a zip; children without data get no file and are "
+    "named in the zip's 说明.txt.",
+    responses={
+        **PROBLEMS,
+        200: {"description": "zip", "content": {"application/zip": {}}},
+    },
+    response_class=Response,
+)
+def get_children_reports(
+    district: Annotated[str, Query(description="区划代码（市或省）/ district code", examples=["120000"])],
+    year: Annotated[int, Query(description="年份 / year", examples=[2021])],
+    ctx: StatsDep,
+    format: Annotated[DocumentFormat, Query(description="md | html | docx")] = DocumentFormat.docx,
+    approved_only: Annotated[bool, Query(description="仅统计审核通过的月份 / approved months only")] = False,
+) -> Response:
+    ctx.approved_only = approved_only
+    content, _written, _without = batch.children_zip(ctx, district, year=year, fmt=format)
+    stem = f"{district}-{year}-children-{format.value}"
+    return Response(content, media_type="application/zip", headers=_disposition("attachment", stem, stem, "zip"))
 
 
 @router.get(

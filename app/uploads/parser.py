@@ -29,6 +29,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal, NamedTuple
 
 from openpyxl.utils.cell import get_column_letter
@@ -736,12 +737,51 @@ def _read_long(table: Table, layout: Layout, c: _Collector, deadline: Budget) ->
     return count
 
 
+# The label of the totals row the Data page's Excel download writes below its figures.
+OWN_TOTALS_LABELS = ("合计", "Total")
+
+
+def own_totals_row(table: Table, layout: Layout) -> int | None:
+    """The row number of the totals row our own Excel download ends with, else ``None``.
+
+    Only that row is passed over, and only when it is exactly what the download writes: a title
+    above the header, the last row of the sheet, 合计/Total in the district column with the month
+    and district name empty, and in every indicator column the sum of the rows above (empty where
+    they are all empty). Anything else — a row a person typed, a total that no longer adds up
+    after an edit — is read like any row and reported (合计 is no district, the month is empty),
+    so that no figure is ever skipped silently."""
+    body = table.rows[layout.header_index + 1 :]
+    if layout.header_index == 0 or len(body) < 2:
+        return None
+    number, row = body[-1]
+    cols = layout.columns
+    if text_of(table.label(number, cols["district"])).strip() not in OWN_TOTALS_LABELS:
+        return None
+    if any(not is_blank(table.label(number, cols[role])) for role in ("month", "district_name") if role in cols):
+        return None
+    for col in layout.indicator_columns:
+        try:
+            figures = [parse_number(_cells(above, col)) for _n, above in body[:-1]]
+            total = parse_number(_cells(row, col))
+        except CellError:
+            return None  # a bad cell above is reported where it is; the row stays to be read
+        reported = [Decimal(repr(f)) for f in figures if f is not None]
+        if (total is None) != (not reported):
+            return None
+        if total is not None and round(sum(reported), 2) != round(Decimal(repr(total)), 2):
+            return None
+    return number
+
+
 def _read_wide(table: Table, layout: Layout, c: _Collector, deadline: Budget) -> int:
     cols = layout.columns
     dc, mc = cols["district"], cols["month"]
     head = layout.headers
     count = 0
+    totals = own_totals_row(table, layout)
     for number, row in table.rows[layout.header_index + 1 :]:
+        if number == totals:
+            continue
         d_raw, m_raw = table.label(number, dc), table.label(number, mc)
         if all(is_blank(_cells(row, col)) for col in layout.indicator_columns) and is_blank(d_raw) and is_blank(m_raw):
             continue
