@@ -76,7 +76,8 @@ def picker_options(page: Any, param: str, search: str | None = None) -> list[str
         box = page.locator("input.dash-dropdown-search")
         box.fill(search)
     page.wait_for_timeout(500)
-    options = [o.strip() for o in page.locator(".dash-dropdown-options .dash-dropdown-option").all_inner_texts()]
+    # Options only (role "option"): not the "No options found" line an empty search shows.
+    options = [o.strip() for o in page.locator(".dash-dropdown-options [role=option]").all_inner_texts()]
     page.keyboard.press("Escape")
     return options
 
