@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,7 +137,9 @@ def test_review_submit_and_history_pickers_offer_no_pseudo_city(client: TestClie
     history = json.dumps(content_of(client, "/dashboard/history", "?district=120000"), ensure_ascii=False)
     assert "市辖区" not in history
     # Its district picker appears once a report is read; it offers the counties the user may write for.
-    from dashboard.pages.history import writable_counties
+    # The module Dash pages loaded (as "pages.history"): importing dashboard.pages.history anew would
+    # register the page twice and break the app's routing.
+    writable_counties = sys.modules["pages.history"].writable_counties
 
     staff = Principal(user_id=None, name="s", role=Role.staff, scope=Scope.of(["120000"]))
     assert sorted(writable_counties(session, staff).index) == sorted(counties_under(session, "12"))
