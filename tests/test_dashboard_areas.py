@@ -247,7 +247,7 @@ def test_years_with_data_come_from_the_query_layer_in_the_readers_scope(session:
     session.add(AnnualFigure(district_code="120102", year=2027, indicator_code="inspection.enterprises", value=1))
     session.flush()
     assert years_with_data(StatsContext(session, SYSTEM, dt.date(2027, 1, 5)), district="120000")[-1] == 2027
-    assert session.scalar(select(func.count()).select_from(AnnualFigure)) >= 2
+    assert (session.scalar(select(func.count()).select_from(AnnualFigure)) or 0) >= 2
 
 
 def year_values(content: Any) -> list[int]:

@@ -37,9 +37,12 @@ def years_with_data(ctx: StatsContext, *, district: str | None) -> list[int]:
     # (by year for the country, by district code for an area) at the first row found, so the country's
     # ~600,000 summary rows of national data are never read through.
     candidates = range(EARLIEST_MONTH.year, ctx.today.year + 1)
+    # Naming every indicator lets the summary's (year, indicator, district) index answer a year the
+    # area has nothing for in a few seeks; by district alone, each such year read all the area's rows.
+    indicators = list(ctx.catalogue)
     branches: list[Select[Any]] = [
         select(literal_column(str(year)).label("year")).where(
-            exists(select(YV.year).where(YV.year == year, under(YV.district_code)))
+            exists(select(YV.year).where(YV.year == year, YV.indicator_code.in_(indicators), under(YV.district_code)))
             | exists(select(AF.year).where(AF.year == year, under(AF.district_code)))
         )
         for year in candidates
