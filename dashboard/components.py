@@ -92,13 +92,22 @@ def labelled(label: str, control: Any, *, param: str, class_name: str = "control
 
 
 def district_control(districts: pd.DataFrame, *, state: PageState, include_country: bool, lang: Lang) -> html.Div:
+    """The area picker. ``state.unavailable`` ("forbidden", "unknown"): the URL's district cannot be shown; it
+    stays the picker's value as a disabled option (by code only: a name outside the scope is not
+    shown), so that the picker neither drops it nor switches to another area by itself."""
     value = state.district if state.district is not None else ("all" if include_country else None)
+    options: list[dict[str, Any]] = [
+        *district_options(districts, lang=lang, include_country=include_country, focus=state.district)
+    ]
+    if state.unavailable is not None and state.district is not None:
+        label = t(f"area.option_{state.unavailable}", lang, code=state.district)
+        options.insert(0, {"label": label, "value": state.district, "search": state.district, "disabled": True})
     return labelled(
         t("control.district", lang),
         param="district",
         control=dcc.Dropdown(
             id=ids.query_control("district"),
-            options=district_options(districts, lang=lang, include_country=include_country, focus=state.district),
+            options=options,
             value=value,
             clearable=False,
             searchable=True,

@@ -79,6 +79,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "区县没有下级区划，请选择市或省查看区划对比。",
         "A county-level district has no children; choose a city or province to compare its districts.",
     ),
+    # an area asked for in the URL that cannot be shown (issue 15): the notice stays, with a way home
+    "area.forbidden_title": ("无权查看该地区", "This area is outside your scope"),
+    "area.unknown_title": ("未找到地区", "Area not found"),
+    "area.home": ("查看本人范围：{name}", "Go to your own area: {name}"),
+    "area.option_forbidden": ("{code}（无权查看）", "{code} (outside your scope)"),
+    "area.option_unknown": ("{code}（未找到）", "{code} (not found)"),
+    "area.pseudo_city": (
+        "{pseudo}（{asked}）是行政区划代码中的归类，不是统计地区：已显示{name}（{code}）及其全部区县。",
+        "{pseudo} ({asked}) is a grouping of the division codes, not an area: showing {name} ({code}) and all its "
+        "districts.",
+    ),
+    "no_data": ("暂无数据", "No data"),
     # overview
     "overview.heading": ("执法工作总览", "Enforcement overview"),
     "overview.kpis": ("主要指标", "Headline indicators"),

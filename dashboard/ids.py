@@ -42,6 +42,11 @@ PRINT_DUMMY = "print-dummy"
 PAGE_HEADING = "page-heading"
 AS_OF = "as-of"
 PAGE_ERROR = "page-error"
+# The URL's area: the link home beside a 403/404 notice, the note on a pseudo-city asked for.
+AREA_HOME_LINK = "area-home-link"
+AREA_NOTE = "area-note"
+# A chart with nothing to draw carries this class (and says 暂无数据 on its face).
+EMPTY_CHART = "chart-empty"
 
 # ----------------------------------------------------------------------------- overview
 KPI_GRID = "kpi-grid"

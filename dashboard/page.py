@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import dash
 import pandas as pd
-from dash import html
+from dash import dcc, html
 from sqlalchemy.orm import Session
 
 from app.auth.scope import Principal
-from app.core.errors import AppError
+from app.core.errors import AppError, Forbidden
+from app.districts import service
+from app.districts.listing import AreaLookup
 from app.stats.context import StatsContext
-from dashboard import data, queries
+from dashboard import data, ids, queries
 from dashboard.auth import current_principal
-from dashboard.components import error_panel
+from dashboard.components import data_attributes, error_panel
 from dashboard.i18n import Lang, place_name, t
-from dashboard.state import PageState, parse_state
-
-YEARS_OFFERED = 10
+from dashboard.state import PageState, default_district, parse_state
 
 
 @dataclass
@@ -38,6 +39,11 @@ class PageContext:
     _districts: pd.DataFrame | None = field(default=None, repr=False)
     _catalogue: pd.DataFrame | None = field(default=None, repr=False)
     _stats: StatsContext | None = field(default=None, repr=False)
+    _years: list[int] | None = field(default=None, repr=False)
+    # The URL's district when it cannot be shown (outside the scope, unknown): the page says so.
+    problem: AreaProblem | None = None
+    # The URL's district was a municipality's pseudo-city (市辖区): the municipality is shown instead.
+    looked_up: AreaLookup | None = None
 
     @property
     def stats(self) -> StatsContext:
@@ -69,9 +75,12 @@ class PageContext:
 
     @property
     def years(self) -> list[int]:
-        """The years offered in the year picker: the last ten (never before the earliest data)."""
-        first = max(queries.EARLIEST_YEAR, self.today.year - YEARS_OFFERED + 1)
-        return list(range(first, self.today.year + 1))
+        """The years offered in the year picker: those with figures in the area (in the reader's
+        scope), this year only once it has some; none when the area cannot be shown (the picker
+        then offers the URL's year alone)."""
+        if self._years is None:
+            self._years = [] if self.problem is not None else data_years(self.stats, self.state.district)
+        return self._years
 
     def scope_name(self, code: str | None = None) -> str:
         code = self.state.district if code is None else code
@@ -97,6 +106,111 @@ class PageContext:
 Part = Callable[[PageContext], Any]
 
 
+@dataclass(frozen=True)
+class AreaProblem:
+    """The URL's district cannot be shown: ``error`` is the query layer's own 403 or 404 for it."""
+
+    code: str
+    error: AppError
+
+    @property
+    def forbidden(self) -> bool:
+        return isinstance(self.error, Forbidden)
+
+
+def data_years(stats: StatsContext, district: str | None) -> list[int]:
+    """The years with figures under ``district`` (the reader's scope for ``None``)."""
+    return queries.years_with_data(stats, district=district)
+
+
+def resolve_area(
+    session: Session, principal: Principal, state: PageState
+) -> tuple[PageState, AreaLookup | None, AreaProblem | None]:
+    """What the URL's district means on a page, decided once for every page (and so for every
+    picker, chart and list on it):
+
+    - an area the reader may read: itself;
+    - a municipality's pseudo-city (市辖区 120100, 县 500200): its municipality, and the page says so
+      (old links and the code table name them; a leader means the city, and its districts are
+      exactly what the pseudo-cities group);
+    - an unknown code (404) or an area outside the reader's scope (403): the page shows a notice that
+      stays, with a link to the reader's own area — never a silent switch to another area.
+    """
+    code = state.district
+    if code is None:
+        return state, None, None
+    try:
+        found = queries.lookup_area(session, principal=principal, code=code)
+        if found.code is None:
+            service.get_or_raise(session, code=code)  # the query layer's 404, with its suggestions
+        assert found.code is not None
+        principal.require_read(found.code)
+    except AppError as error:
+        problem = AreaProblem(code=code, error=error)
+        return replace(state, unavailable="forbidden" if problem.forbidden else "unknown"), None, problem
+    if found.pseudo_city is not None:
+        return replace(state, district=found.code), found, None
+    return state, None, None
+
+
+def pick_year(stats: StatsContext, state: PageState, years: list[int]) -> PageState:
+    """Without a year in the URL, the default year (that of the last ended month) if it has figures,
+    else the latest year before it that has: a leader's first view is never of an empty year."""
+    if state.year in years or not years:
+        return state
+    earlier = [y for y in years if y <= state.year]
+    return replace(state, year=max(earlier) if earlier else min(years))
+
+
+def area_problem_panel(ctx: PageContext, problem: AreaProblem) -> html.Div:
+    """A notice that stays (403-like: 无权查看; 404-like: 未找到地区), Chinese first and, on an English
+    page, English too, with a link to the reader's own area."""
+    lang = ctx.lang
+    error = problem.error
+    key = "area.forbidden_title" if problem.forbidden else "area.unknown_title"
+    lines = [html.P(error.detail_zh, lang="zh")]
+    title = t(key, "zh")
+    if lang == "en":
+        lines.append(html.P(error.detail_en, lang="en"))
+        title = f"{title} · {t(key, 'en')}"
+    home = default_district(ctx.principal)
+    home_name = ctx.scope_name(home) + (f"（{home}）" if home else "")
+    href = page_path() + ctx.state.query(district=home if home is not None else "all")
+    return html.Div(
+        [
+            html.Strong(f"{title}：{problem.code}"),
+            *lines,
+            html.P(dcc.Link(t("area.home", lang, name=home_name), href=href, id=ids.AREA_HOME_LINK)),
+        ],
+        id=ids.PAGE_ERROR,
+        className="notice notice-error area-problem",
+        role="alert",
+        **data_attributes(status="403" if problem.forbidden else "404"),
+    )
+
+
+def pseudo_city_note(ctx: PageContext, found: AreaLookup) -> html.P:
+    assert found.pseudo_city is not None and found.code is not None
+    text = t(
+        "area.pseudo_city",
+        ctx.lang,
+        pseudo=found.pseudo_city.name,
+        asked=found.asked,
+        name=found.name,
+        code=found.code,
+    )
+    return html.P(text, id=ids.AREA_NOTE, className="notice notice-info", role="status")
+
+
+def page_path() -> str:
+    """The path of the page being drawn (Dash pages draws it in a callback on the URL's pathname)."""
+    try:
+        path = dash.ctx.inputs.get("_pages_location.pathname")
+    except Exception:  # outside a callback
+        path = None
+    return str(path) if path else dash.get_relative_path("/")
+
+
 def render(query: dict[str, Any], *, controls: Part, content: Part, class_name: str) -> html.Div:
     """The page for ``query``: controls on top, then the content (or a message saying why not)."""
     principal = current_principal()
@@ -105,9 +219,30 @@ def render(query: dict[str, Any], *, controls: Part, content: Part, class_name: 
     today = data.today()
     state = parse_state(query, principal=principal, today=today)
     with data.session_scope() as session:
-        ctx = PageContext(principal=principal, session=session, state=state, today=today, generated=data.now())
-        try:
-            body = content(ctx)
-        except AppError as error:
-            body = error_panel(error, state.lang)
-        return html.Div([controls(ctx), body], className=f"page {class_name}", lang=state.lang)
+        state, found, problem = resolve_area(session, principal, state)
+        ctx = PageContext(
+            principal=principal,
+            session=session,
+            state=state,
+            today=today,
+            generated=data.now(),
+            problem=problem,
+            looked_up=found,
+        )
+        notes: list[Any] = []
+        if problem is not None:
+            body: Any = area_problem_panel(ctx, problem)
+        else:
+            try:
+                if not year_asked(query):
+                    ctx.state = pick_year(ctx.stats, state, ctx.years)
+                if found is not None:
+                    notes.append(pseudo_city_note(ctx, found))
+                body = content(ctx)
+            except AppError as error:
+                body = error_panel(error, state.lang)
+        return html.Div([controls(ctx), *notes, body], className=f"page {class_name}", lang=state.lang)
+
+
+def year_asked(query: dict[str, Any]) -> bool:
+    return str(query.get("year") or "").strip().isdigit()

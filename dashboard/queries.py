@@ -21,6 +21,7 @@ from app.districts.models import DistrictLevel
 from app.indicators import service as indicator_service
 from app.stats import completeness as stats_completeness
 from app.stats import monthly, ranking, ratios, raw_values, totals
+from app.stats import years as stats_years
 from app.stats.context import StatsContext
 from app.stats.schemas import CompletenessOut, DistrictRef, RankingOut, RatiosOut, TotalsOut
 
@@ -69,10 +70,10 @@ def catalogue(session: Session) -> pd.DataFrame:
 
 def readable_districts(session: Session, *, principal: Principal) -> pd.DataFrame:
     """Every province, city and county-level district whose figures the caller may read, in code
-    order (which is tree order: GB/T 2260 codes nest by prefix), indexed by code."""
-    rows = [
-        r for r in listing.list_districts(session, principal=principal) if r["readable"] and r["level"] in LISTED_LEVELS
-    ]
+    order (which is tree order: GB/T 2260 codes nest by prefix), indexed by code; a municipality's
+    pseudo-cities are not areas and are left out (``listing.listed_areas``)."""
+    # Without a municipality's pseudo-cities (市辖区, 县): its districts are listed under it instead.
+    rows = [r for r in listing.listed_areas(session, principal=principal) if r["level"] in LISTED_LEVELS]
     frame = pd.DataFrame(rows, columns=["code", "name", "level", "parent_code", "longitude", "latitude", "readable"])
     frame["level"] = frame["level"].map(lambda level: DistrictLevel(level).value)
     return frame.set_index("code", drop=False)
@@ -81,6 +82,16 @@ def readable_districts(session: Session, *, principal: Principal) -> pd.DataFram
 def check_readable(stats: StatsContext, *, code: str) -> None:
     """404 for an unknown district, 403 for one outside the caller's scope (the query layer's errors)."""
     stats.district(code)
+
+
+def lookup_area(session: Session, *, principal: Principal, code: str) -> listing.AreaLookup:
+    """What a code in a link stands for: the area itself, a pseudo-city's municipality, or nothing."""
+    return listing.lookup_area(session, code, principal=principal)
+
+
+def years_with_data(stats: StatsContext, *, district: str | None) -> list[int]:
+    """The years with any figure under ``district`` (``None``: the caller's scope), ascending."""
+    return stats_years.years_with_data(stats, district=district)
 
 
 def district_family(session: Session, *, principal: Principal, code: str) -> dict[str, Any]:

@@ -29,6 +29,8 @@ class PageState:
     indicator: str | None = None
     measure: str = "total"
     map_view: str = "children"
+    # Not in the URL: why its district cannot be shown ("forbidden", "unknown"; see page.resolve_area).
+    unavailable: str | None = None
 
     def query(self, **overrides: Any) -> str:
         """The query string (with "?") of this state, changed by ``overrides``; defaults left out."""

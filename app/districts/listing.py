@@ -6,6 +6,7 @@ caller may read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, or_, select
@@ -103,3 +104,39 @@ def reporting_children(session: Session, code: str) -> list[District]:
             else:
                 out.append(child)
     return sorted(out, key=lambda d: d.code)
+
+
+def listed_areas(session: Session, *, principal: Principal) -> list[dict[str, Any]]:
+    """The areas a reader picks from and compares: every readable district, without a municipality's
+    pseudo-cities (市辖区 120100, 县 500200) when the municipality itself is readable — its districts
+    are listed instead, under it. A scope that is a pseudo-city alone keeps it: it is then the only
+    area above the reader's districts. The one rule for every picker of the dashboard."""
+    rows = [r for r in list_districts(session, principal=principal) if r["readable"]]
+    readable = {r["code"] for r in rows}
+    return [r for r in rows if not (is_pseudo_city(r["name"]) and r["parent_code"] in readable)]
+
+
+@dataclass(frozen=True)
+class AreaLookup:
+    """What a code asked for (in a link, a form) stands for: ``code`` is the area to show (``None``:
+    no such district), ``pseudo_city`` the 市辖区/县 row it was asked through, if any."""
+
+    asked: str
+    code: str | None
+    name: str | None = None
+    pseudo_city: District | None = None
+
+
+def lookup_area(session: Session, code: str, *, principal: Principal) -> AreaLookup:
+    """The area ``code`` stands for: itself; for a municipality's pseudo-city (市辖区 120100) the
+    municipality (天津市 120000) when the caller may read it — a pseudo-city groups codes, it is not an
+    area anyone reports for or compares, and its municipality holds exactly its districts (or, for
+    Chongqing's 县 500200, those and the 市辖区's too: the page says which was asked for); an unknown
+    code: ``code=None``. Scope is not checked here beyond choosing the municipality."""
+    found = service.get(session, code=code)
+    if found is None:
+        return AreaLookup(asked=code, code=None)
+    if is_pseudo_city(found.name) and found.parent_code is not None and principal.scope.covers(found.parent_code):
+        parent = service.get_or_raise(session, code=found.parent_code)
+        return AreaLookup(asked=code, code=parent.code, name=parent.name, pseudo_city=found)
+    return AreaLookup(asked=code, code=found.code, name=found.name)

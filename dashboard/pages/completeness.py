@@ -17,8 +17,9 @@ from dash import html
 from app.core import periods
 from app.core.periods import due_date
 from dashboard import figures, ids, queries
-from dashboard.components import controls, district_control, graph, notice, page_header, section, year_control
+from dashboard.components import controls, district_control, notice, page_header, section, year_control
 from dashboard.data import gather
+from dashboard.empty import graph_or_empty
 from dashboard.formatting import format_month, format_percent
 from dashboard.i18n import Lang, parenthesised, place_name, t
 from dashboard.page import PageContext, render
@@ -85,7 +86,7 @@ def completeness_content(ctx: PageContext) -> html.Div:
     cells = result.cells[result.cells["code"].isin(shown["code"])]
     order = {code: i for i, code in enumerate(shown["code"])}
     cells = cells.assign(label=cells["code"].map(rates), order=cells["code"].map(order)).sort_values(["order", "month"])
-    grid = figures.completeness_grid(cells, status_labels=status_labels(lang), lang=lang)
+    grid = partial(figures.completeness_grid, cells, status_labels=status_labels(lang), lang=lang)
 
     # Until last month's deadline (the 10th of this month) nobody is late yet: the list is of who
     # has not reported so far (not yet expected), not of who missed it.
@@ -156,7 +157,8 @@ def completeness_content(ctx: PageContext) -> html.Div:
                 html.P(t("completeness.deadline", lang, day=summary.deadline_day), className="hint"),
                 legend,
                 *note,
-                graph(ids.COMPLETENESS_GRAPH, grid),
+                # No district listed (none in the scope under the area): 暂无数据, not an empty grid.
+                graph_or_empty(ids.COMPLETENESS_GRAPH, grid, empty=cells.empty, lang=lang, height=200),
             ),
             approval_section(ctx),
         ]

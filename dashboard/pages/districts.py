@@ -9,6 +9,7 @@ a bar, a heat-map row or a table link opens the district's Overview.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dash
@@ -29,6 +30,7 @@ from dashboard.components import (
     section,
     year_control,
 )
+from dashboard.empty import graph_or_empty, has_values
 from dashboard.formatting import format_amount, format_percent, format_signed_percent
 from dashboard.i18n import localised, t
 from dashboard.page import PageContext, render
@@ -87,7 +89,8 @@ def districts_content(ctx: PageContext) -> html.Div:
         average = figures.pooled_change(rows)
     else:
         average = float(values["value"].mean()) if values["value"].notna().any() else None
-    ranking_fig = figures.ranking_chart(
+    ranking_fig = partial(
+        figures.ranking_chart,
         values[["code", "name", "value"]],
         unit=unit,
         lang=lang,
@@ -98,7 +101,8 @@ def districts_content(ctx: PageContext) -> html.Div:
     )
     map_part = district_map(ctx, rows, indicator=indicator, unit=unit, name=name, percent=percent, good=good)
     matrix = localised(queries.change_matrix({code: rankings[code] for code in queries.HEADLINE}), lang)
-    heatmap = figures.change_heatmap(
+    heatmap = partial(
+        figures.change_heatmap,
         matrix,
         indicator_labels={code: ctx.indicator_name(code) for code in queries.HEADLINE},
         good_direction={code: int(ctx.catalogue.at[code, "good_direction"]) for code in queries.HEADLINE},
@@ -114,13 +118,19 @@ def districts_content(ctx: PageContext) -> html.Div:
                 [
                     section(
                         f"{t('districts.ranking', lang)} · {name} · {measure}",
-                        graph(ids.RANKING_GRAPH, ranking_fig),
+                        # Nothing reported (or, for the change, nothing comparable): 暂无数据.
+                        graph_or_empty(
+                            ids.RANKING_GRAPH, ranking_fig, empty=not has_values(values["value"]), lang=lang
+                        ),
                     ),
                     section(f"{t('districts.map', lang)} · {name} · {measure}", *map_part),
                 ],
                 className="two-columns",
             ),
-            section(t("districts.heatmap", lang), graph(ids.HEATMAP_GRAPH, heatmap)),
+            section(
+                t("districts.heatmap", lang),
+                graph_or_empty(ids.HEATMAP_GRAPH, heatmap, empty=not has_values(matrix["total"]), lang=lang),
+            ),
             section(f"{t('districts.ranking', lang)} · {name}", ranking_table(rows, ctx=ctx, unit=unit)),
         ]
     )

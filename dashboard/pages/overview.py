@@ -17,7 +17,6 @@ from dashboard import figures, ids, queries
 from dashboard.components import (
     controls,
     district_control,
-    graph,
     indicator_control,
     kpi_card,
     notice,
@@ -27,6 +26,7 @@ from dashboard.components import (
     year_control,
 )
 from dashboard.data import gather
+from dashboard.empty import graph_or_empty, has_values
 from dashboard.formatting import format_year
 from dashboard.i18n import Lang, count_of, parenthesised, place_name, t
 from dashboard.page import PageContext, render
@@ -71,6 +71,7 @@ def overview_content(ctx: PageContext) -> html.Div:
     )
     totals = queries.totals_frame(results["totals"])
     by_year: pd.DataFrame = results["years"]
+    monthly: pd.DataFrame = results["monthly"]
 
     place = results["totals"].district
     scope = place_name(place.code, place.name, lang)
@@ -102,12 +103,22 @@ def overview_content(ctx: PageContext) -> html.Div:
                 [
                     section(
                         f"{t('overview.monthly', lang)} · {name}",
-                        graph(ids.MONTHLY_GRAPH, monthly_figure(ctx, results["monthly"], indicator)),
+                        graph_or_empty(
+                            ids.MONTHLY_GRAPH,
+                            partial(monthly_figure, ctx, monthly, indicator),
+                            empty=not has_values(monthly["this_year"], monthly["last_year"]),
+                            lang=lang,
+                        ),
                         *monthly_notes(ctx, totals, indicator),
                     ),
                     section(
                         f"{t('overview.trend', lang)} · {name}",
-                        graph(ids.TREND_GRAPH, trend_figure(ctx, by_year, indicator)),
+                        graph_or_empty(
+                            ids.TREND_GRAPH,
+                            partial(trend_figure, ctx, by_year, indicator),
+                            empty=not has_values(trend_series(by_year, indicator)["value"]),
+                            lang=lang,
+                        ),
                         trend_notes(ctx, by_year, indicator),
                     ),
                 ],
