@@ -25,7 +25,7 @@ from app.stats.context import StatsContext
 from dashboard import data, ids, queries
 from dashboard.auth import current_principal
 from dashboard.components import data_attributes, error_panel
-from dashboard.i18n import Lang, place_name, t
+from dashboard.i18n import Lang, parenthesised, place_name, t
 from dashboard.state import PageState, default_district, parse_state
 
 
@@ -174,7 +174,7 @@ def area_problem_panel(ctx: PageContext, problem: AreaProblem) -> html.Div:
         lines.append(html.P(error.detail_en, lang="en"))
         title = f"{title} · {t(key, 'en')}"
     home = default_district(ctx.principal)
-    home_name = ctx.scope_name(home) + (f"（{home}）" if home else "")
+    home_name = ctx.scope_name(home) + (parenthesised(home, lang) if home else "")
     href = page_path() + ctx.state.query(district=home if home is not None else "all")
     return html.Div(
         [
@@ -194,9 +194,9 @@ def pseudo_city_note(ctx: PageContext, found: AreaLookup) -> html.P:
     text = t(
         "area.pseudo_city",
         ctx.lang,
-        pseudo=found.pseudo_city.name,
+        pseudo=place_name(found.pseudo_city.code, found.pseudo_city.name, ctx.lang),
         asked=found.asked,
-        name=found.name,
+        name=place_name(found.code, found.name, ctx.lang),
         code=found.code,
     )
     return html.P(text, id=ids.AREA_NOTE, className="notice notice-info", role="status")

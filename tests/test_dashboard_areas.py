@@ -214,7 +214,7 @@ def test_an_unknown_area_is_a_404_notice_chinese_first_then_english(client: Test
     zh = next(i for i, line in enumerate(lines) if "区划代码 999999 不存在" in line)
     en = next(i for i, line in enumerate(lines) if "No district with code 999999" in line)
     assert zh < en
-    assert "Go to your own area: 天津市（120000）" in lines
+    assert "Go to your own area: Tianjin (120000)" in lines
     assert find(content, "area-home-link")["props"]["href"] == "/dashboard/districts?district=120000&year=2021&lang=en"  # type: ignore[index]
     assert picker(content)["value"] == "999999"
     chinese = content_of(client, "/dashboard/", "?district=999999")
