@@ -17,6 +17,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logging import RequestLog, configure_logging, request_id_var
 from app.districts import boundaries
+from app.stats import cache as stats_cache
 from dashboard import geo, ids
 from dashboard.auth import current_principal, install_auth
 from dashboard.data import session_scope
@@ -53,6 +54,9 @@ def create_dash(database: Database, *, mounted: bool, settings: Settings | None 
     # Pages reach the database through the shared query layer; they find it on the Flask server.
     app.server.config["DATABASE"] = database
     app.server.config["SETTINGS"] = settings = settings or get_settings()
+    # Query-layer results of the pages, per scope and data version (app/stats/cache.py); the same
+    # cache as the API's when mounted in it.
+    app.server.config["QUERY_CACHE"] = stats_cache.for_settings(settings)
     if settings.environment != "test":
         # Each map view's boundaries are simplified once and kept under the data directory; build
         # the missing ones now, in the background, rather than on a leader's first click.
