@@ -69,6 +69,13 @@ def create_dash(database: Database, *, mounted: bool, settings: Settings | None 
     app.layout = serve_layout
     install_frame_callbacks(app)
     install_security(app)
+    cache = app.server.config["QUERY_CACHE"]
+    if settings.warm_up and settings.environment != "test" and cache is not None and cache.claim("warm-pages", 120):
+        # The first overview after a start was ~3 s (issue 15): draw it now for the likely readers,
+        # in the background (dashboard/warm.py). With Redis, one process of a deployment does it.
+        from dashboard.warm import warm_in_background
+
+        warm_in_background(app.server)
     return app
 
 

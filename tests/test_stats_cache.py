@@ -15,6 +15,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -347,10 +348,17 @@ def cached_client(
         yield session
         session.flush()
 
+    @contextmanager
+    def _dash_session() -> Iterator[Session]:
+        yield session
+        session.flush()
+
     app.dependency_overrides[get_session] = _session
+    app.state.dash.server.config["SESSION_SCOPE"] = _dash_session
     with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000)) as client:
         yield client, app
     app.dependency_overrides.clear()
+    app.state.dash.server.config.pop("SESSION_SCOPE", None)
 
 
 def _metric(text: str, result: str) -> float:
@@ -390,3 +398,31 @@ def test_the_api_answers_from_the_cache_and_counts_it(
     # Outside the caller's scope is still 403, cache or not.
     hedong = bearer(session, create_user(session, role="viewer", districts=("120102",)))
     assert client.get(url, headers=hedong).status_code == 403
+
+
+def test_the_first_dashboard_page_after_a_start_is_warm(
+    cached_client: tuple[TestClient, FastAPI], session: Session
+) -> None:
+    from dashboard.warm import reader_scopes, warm_pages
+    from tests.dashboard_helpers import content_callback, csrf_header
+
+    client, app = cached_client
+    password = "warm-leader-pass-1"
+    leader = create_user(session, role="viewer", districts=("120000",), password=password)
+    server = app.state.dash.server
+    scopes = reader_scopes(server)
+    assert scopes[0] == Scope.country() and Scope.of(["120000"]) in scopes
+    assert warm_pages(server, scopes=[Scope.of(["120000"])]) == 2
+    r = client.post("/dashboard/login", data={"username": leader.name, "password": password}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    for path in ("/dashboard/", "/dashboard/districts"):
+        before = client.get("/metrics").text
+        page = client.post(
+            "/dashboard/_dash-update-component", json=content_callback(path), headers=csrf_header(client)
+        )
+        after = client.get("/metrics").text
+        assert page.status_code == 200, page.text
+        assert "天津" in page.text
+        # The leader's first visit: every query-layer call answered from the cache.
+        assert _metric(after, "miss") - _metric(before, "miss") == 0, path
+        assert _metric(after, "hit") - _metric(before, "hit") >= 1, path

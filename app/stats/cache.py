@@ -112,6 +112,8 @@ class Backend(Protocol):
 
     def clear(self) -> None: ...
 
+    def claim(self, name: str, seconds: int) -> bool: ...
+
 
 class MemoryBackend:
     """Least recently used entries go first once the values exceed ``max_bytes``; entries older than
@@ -161,6 +163,9 @@ class MemoryBackend:
             self._entries.clear()
             self._bytes = 0
 
+    def claim(self, name: str, seconds: int) -> bool:
+        return True  # this process's own cache: only this process can fill it
+
     def _drop(self, key: str) -> None:
         _at, value = self._entries.pop(key)
         self._bytes -= len(value)
@@ -209,6 +214,17 @@ class RedisBackend:
         except self._redis.RedisError as exc:
             self._failed(exc)
 
+    def claim(self, name: str, seconds: int) -> bool:
+        """True for the first process to ask within ``seconds`` (work one process does for all, such as
+        the warm-up); True as well when Redis cannot say, so the work is never skipped for nobody."""
+        if not self._available():
+            return True
+        try:
+            return bool(self.client.set(self.prefix + "claim:" + name, b"1", nx=True, ex=seconds))
+        except self._redis.RedisError as exc:
+            self._failed(exc)
+            return True
+
     def clear(self) -> None:
         """Delete this prefix's keys (tests, and operators after restoring a backup)."""
         try:
@@ -249,6 +265,9 @@ def _plain(value: Any) -> Any:
 class QueryCache:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
+
+    def claim(self, name: str, seconds: int) -> bool:
+        return self.backend.claim(name, seconds)
 
     def key(self, stats: StatsContext, version: str, name: str, schema: str, params: Mapping[str, Any]) -> str:
         codes = stats.principal.scope.codes
