@@ -32,6 +32,7 @@ from dashboard import data
 log = logging.getLogger(__name__)
 MAX_SCOPES = 12
 PATHS = ("/", "/districts")
+START_DELAY_SECONDS = 2.0
 
 
 def reader_scopes(server: Flask, limit: int = MAX_SCOPES) -> list[Scope]:
@@ -69,6 +70,8 @@ def warm_pages(server: Flask, scopes: list[Scope] | None = None) -> int:
 
 def warm_in_background(server: Flask) -> threading.Thread:
     def run() -> None:
+        # Let the server finish starting (and answer its readiness check) before drawing.
+        time.sleep(START_DELAY_SECONDS)
         try:
             warm_pages(server)
         except Exception:  # a warm-up never breaks the server; the first visit then pays as before

@@ -8,7 +8,7 @@ where the figures would agree.
 
 The data version is read from the database on every look-up, so a write through any process (API,
 dashboard, CLI) is seen by the next read through every other, with no hook in the write paths: it
-fingerprints the tables whose changes alter a statistic (see ``VERSION_TABLES``). Cost: one
+fingerprints the tables whose changes alter a statistic (see ``LOGS`` and ``TABLES``). Cost: one
 statement of index look-ups, measured in BENCHMARKS.md ("Load (issue 17)").
 
 Values are stored as the JSON of the result's pydantic type and read back through the same type,
@@ -52,18 +52,18 @@ T = TypeVar("T")
 
 CACHE_NAME = "stats_results"
 # Ids a write's transaction may hold uncommitted while a later one commits: the version counts the
-# rows of each table's last WINDOW ids, so a lower id committed late changes it (max(id) alone
-# would not: PostgreSQL hands out ids at insert time, not at commit).
-WINDOW = 1000
+# rows among each log's last WINDOW ids, so a lower id committed late changes it (max(id) alone
+# would not: PostgreSQL hands out ids at insert time, not at commit). WINDOW is far above the
+# writes that can be in flight at once.
+WINDOW = 256
 # Each write of monthly figures (PUT, upload, dashboard form; applied or refused) logs one
-# submission; every change of a figure one history row; every approval, return and unlock one
-# review event (approved_only statistics and locks); every accepted annual figure one history row.
-# monthly_values, month_reports and activities are there for writers that bypass the logs (seeds).
-VERSION_TABLES: tuple[Table, ...] = (
-    Submission.__table__,
+# submission in its transaction; every approval, return and unlock one review event (approved_only
+# statistics and locks); every accepted annual figure one history row. These are windowed.
+LOGS: tuple[Table, ...] = (Submission.__table__, ReviewEvent.__table__, AnnualFigureHistory.__table__)
+# Written in the same transactions as a submission (so covered by its window), or by single-writer
+# tools that bypass the logs (seeds): the newest id is enough.
+TABLES: tuple[Table, ...] = (
     ValueHistory.__table__,
-    ReviewEvent.__table__,
-    AnnualFigureHistory.__table__,
     MonthlyValue.__table__,
     MonthReport.__table__,
     Activity.__table__,
@@ -77,12 +77,15 @@ VERSION_MOMENTS = (
 
 
 def version_statement() -> Select[Any]:
-    """One SELECT of scalar subqueries, each an index look-up (or a short index range)."""
+    """One SELECT of scalar subqueries, each an index look-up or a short index range."""
     columns: list[ColumnElement[Any]] = []
-    for table in VERSION_TABLES:
+    for table in LOGS + TABLES:
+        columns.append(select(func.max(table.c.id)).scalar_subquery())
+    for table in LOGS:
         newest = select(func.max(table.c.id)).scalar_subquery()
-        columns.append(newest)
-        columns.append(select(func.count()).select_from(table).where(table.c.id > newest - WINDOW).scalar_subquery())
+        # BETWEEN, not ">": with a lower bound alone PostgreSQL plans a sequential scan.
+        window = table.c.id.between(newest - (WINDOW - 1), newest)
+        columns.append(select(func.count()).select_from(table).where(window).scalar_subquery())
     for table, moment in VERSION_MOMENTS:
         columns.append(select(moment).order_by(table.c.id.desc()).limit(1).scalar_subquery())
     # Districts and indicators change only through the seed CLI (a few thousand rows: counted).
