@@ -68,9 +68,19 @@ TOTAL_COLUMNS = [
 ]
 
 
-def _cached(stats: StatsContext, name: str, kind: Any, params: dict[str, Any], compute: Callable[[], T]) -> T:
-    """``compute()`` through this server's cache of statistics results (none outside a request)."""
-    return cache.cached(data.query_cache(), stats, name, kind, params, compute)
+def _cached(
+    stats: StatsContext,
+    name: str,
+    kind: Any,
+    params: dict[str, Any],
+    compute: Callable[[], T],
+    *,
+    area: str | None,
+    years: tuple[int, int],
+) -> T:
+    """``compute()`` through this server's cache of statistics results (none outside a request);
+    ``area`` and ``years``: what it reads (app/stats/cache.py)."""
+    return cache.cached(data.query_cache(), stats, name, kind, params, compute, area=area, years=years)
 
 
 def catalogue(session: Session) -> pd.DataFrame:
@@ -156,7 +166,13 @@ def annual_totals(stats: StatsContext, *, district: str | None, year: int) -> To
     """One year's totals and year on year of ``district`` (the query layer's result)."""
     params = {"district": district, "year": year, "month_to": None}
     return _cached(
-        stats, "totals", TotalsOut, params, lambda: totals.annual_totals(stats, district=district, year=year)
+        stats,
+        "totals",
+        TotalsOut,
+        params,
+        lambda: totals.annual_totals(stats, district=district, year=year),
+        area=district,
+        years=(year - 1, year),
     )
 
 
@@ -164,7 +180,13 @@ def derived_ratios(stats: StatsContext, *, district: str | None, year: int) -> p
     """公开率, 整改率 and 平均罚款 of ``district`` in ``year``: year, code, name_zh, name_en, unit, value, …"""
     params = {"district": district, "year": year, "month_to": None}
     result = _cached(
-        stats, "ratios", RatiosOut, params, lambda: ratios.derived_ratios(stats, district=district, year=year)
+        stats,
+        "ratios",
+        RatiosOut,
+        params,
+        lambda: ratios.derived_ratios(stats, district=district, year=year),
+        area=district,
+        years=(year - 1, year),
     )
     return ratios_frame(result)
 
@@ -184,6 +206,8 @@ def yearly_totals(stats: StatsContext, *, district: str | None, years: list[int]
         YearlyOut,
         params,
         lambda: totals.yearly_totals(stats, district=district, year_from=years[0], year_to=years[-1]),
+        area=district,
+        years=(years[0], years[-1]),
     )
     return pd.DataFrame(
         [
@@ -213,6 +237,8 @@ def monthly_compare(stats: StatsContext, *, district: str | None, year: int, ind
         MonthlyOut,
         params,
         lambda: monthly.monthly_series(stats, district=district, year=year, indicator=indicator, compare_previous=True),
+        area=district,
+        years=(year - 1, year),
     )
     previous = series.previous or []
     return pd.DataFrame(
@@ -294,6 +320,8 @@ def rankings(
         dict[str, RankingOut],
         params,
         lambda: ranking.district_rankings(stats, year=year, indicators=codes, parent=parent, level=level),
+        area=parent,
+        years=(year - 1, year),
     )
     return {code: ranking_frame(result) for code, result in results.items()}
 
@@ -325,6 +353,8 @@ def completeness(stats: StatsContext, *, parent: str | None, year: int) -> Compl
         CompletenessOut,
         {"year": year, "parent": parent},
         lambda: stats_completeness.completeness(stats, year=year, parent=parent),
+        area=parent,
+        years=(year, year),
     )
     cells = pd.DataFrame(
         [
@@ -348,7 +378,9 @@ def count_values(stats: StatsContext, *, district: str | None, year: int) -> int
     def count() -> int:
         return raw_values.values_page(stats, district=district, year=year, indicator=None, page=1, page_size=1).total
 
-    return _cached(stats, "values_count", int, {"district": district, "year": year}, count)
+    return _cached(
+        stats, "values_count", int, {"district": district, "year": year}, count, area=district, years=(year, year)
+    )
 
 
 def monthly_values(stats: StatsContext, *, district: str | None, year: int) -> pd.DataFrame:

@@ -114,19 +114,35 @@ CALLS: dict[str, tuple[Any, dict[str, Any], Any]] = {
 }
 
 
+# What each call reads: its area and years (the version is of those).
+READS: dict[str, tuple[str | None, tuple[int, int]]] = {
+    "totals": ("120000", (2024, 2025)),
+    "totals_county": ("120102", (2023, 2024)),
+    "yearly": ("120000", (2019, 2025)),
+    "monthly": ("120000", (2024, 2025)),
+    "by_district": ("120000", (2024, 2025)),
+    "rankings": (None, (2023, 2024)),
+    "completeness": ("120000", (2025, 2025)),
+    "ratios": ("120000", (2024, 2025)),
+}
+TJ: dict[str, Any] = {"area": "120000", "years": (2024, 2025)}
+HD: dict[str, Any] = {"area": "120102", "years": (2024, 2025)}
+
+
 @pytest.mark.parametrize("name", list(CALLS))
 def test_a_hit_is_exactly_the_uncached_answer(session: Session, query_cache: QueryCache, name: str) -> None:
     kind, params, call = CALLS[name]
     expected = call(ctx(session, COUNTRY), **params)
     before = lookups()
+    area, years = READS[name]
     first = query_cache.get_or_compute(
-        ctx(session, COUNTRY), name, kind, params, lambda: call(ctx(session, COUNTRY), **params)
+        ctx(session, COUNTRY), name, kind, params, lambda: call(ctx(session, COUNTRY), **params), area=area, years=years
     )
 
     def not_called() -> Any:
         raise AssertionError("a hit must not compute")
 
-    second = query_cache.get_or_compute(ctx(session, COUNTRY), name, kind, params, not_called)
+    second = query_cache.get_or_compute(ctx(session, COUNTRY), name, kind, params, not_called, area=area, years=years)
     after = lookups()
     assert (after["miss"] - before["miss"], after["hit"] - before["hit"]) == (1, 1)
     assert first == expected and second == expected
@@ -151,7 +167,7 @@ def test_scopes_never_share_an_entry(session: Session, query_cache: QueryCache) 
     def ranked(principal: Principal) -> RankingOut:
         c = ctx(session, principal)
         return query_cache.get_or_compute(
-            c, "by_district", RankingOut, params, lambda: ranking.district_ranking(c, **params)
+            c, "by_district", RankingOut, params, lambda: ranking.district_ranking(c, **params), **TJ
         )
 
     whole = ranked(TIANJIN)
@@ -165,16 +181,18 @@ def test_scopes_never_share_an_entry(session: Session, query_cache: QueryCache) 
     # An answer cached for one scope never lets another past the scope check.
     totals_params: dict[str, Any] = {"district": "120102", "year": 2025}
     c = ctx(session, HEDONG)
-    query_cache.get_or_compute(c, "totals", TotalsOut, totals_params, lambda: totals.annual_totals(c, **totals_params))
+    query_cache.get_or_compute(
+        c, "totals", TotalsOut, totals_params, lambda: totals.annual_totals(c, **totals_params), **HD
+    )
     other = ctx(session, HEPING)
     with pytest.raises(Forbidden):
         query_cache.get_or_compute(
-            other, "totals", TotalsOut, totals_params, lambda: totals.annual_totals(other, **totals_params)
+            other, "totals", TotalsOut, totals_params, lambda: totals.annual_totals(other, **totals_params), **HD
         )
     # approved_only and "today" are part of the question too.
     approved = ctx(session, HEDONG, approved_only=True)
     got = query_cache.get_or_compute(
-        approved, "totals", TotalsOut, totals_params, lambda: totals.annual_totals(approved, **totals_params)
+        approved, "totals", TotalsOut, totals_params, lambda: totals.annual_totals(approved, **totals_params), **HD
     )
     assert got == totals.annual_totals(ctx(session, HEDONG, approved_only=True), **totals_params)
     assert query_cache.key(c, "v", "totals", "s", totals_params) != query_cache.key(
@@ -205,7 +223,9 @@ def test_a_write_changes_the_answer(session: Session, query_cache: QueryCache) -
 
     def read() -> TotalsOut:
         c = ctx(session, TIANJIN)
-        return query_cache.get_or_compute(c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params))
+        return query_cache.get_or_compute(
+            c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params), **TJ
+        )
 
     before = read()
     assert read() == before  # cached
@@ -217,21 +237,53 @@ def test_a_write_changes_the_answer(session: Session, query_cache: QueryCache) -
 
 
 def test_every_kind_of_change_moves_the_data_version(session: Session) -> None:
-    versions = [data_version(session)]
-    assert data_version(session) == versions[0]  # reading changes nothing
+    def versions() -> tuple[str, str, str, str]:
+        return (
+            data_version(session, "120102", (2024, 2025)),  # Hedong, this year and last
+            data_version(session, "120000", (2024, 2025)),  # Tianjin
+            data_version(session, "120101", (2024, 2025)),  # Heping, beside Hedong
+            data_version(session, "120102", (2019, 2020)),  # Hedong, years the writes leave alone
+        )
+
+    seen = [versions()]
+    assert versions() == seen[0]  # reading changes nothing
     _write(session, "120102", {"drill.drills": 7})  # a figure (submission, history, month report)
-    versions.append(data_version(session))
+    seen.append(versions())
     _write(session, "120102", {"drill.drills": 7})  # the same figure again: nothing changed, but logged
-    versions.append(data_version(session))
+    seen.append(versions())
+    _write(session, "120102", {"drill.drills": 3}, month=dt.date(2024, 3, 1))  # last year's month
+    seen.append(versions())
     reviewer = create_user(session, role="reviewer", districts=("120000",))
     who = Principal(reviewer.id, reviewer.name, Role.reviewer, Scope.of(["120000"]))
     transition(session, principal=who, code="120102", month=MONTH, action=ReviewAction.approve)  # approved / locked
     session.flush()
-    versions.append(data_version(session))
+    seen.append(versions())
     transition(session, principal=who, code="120102", month=MONTH, action=ReviewAction.unlock, reason="更正 correction")
     session.flush()
-    versions.append(data_version(session))
-    assert len(set(versions)) == len(versions), versions
+    seen.append(versions())
+    hedong, tianjin = [v[0] for v in seen], [v[1] for v in seen]
+    assert len(set(hedong)) == len(hedong) and len(set(tianjin)) == len(tianjin), seen
+    # A write of Hedong's figures leaves Heping's and other years' versions (and cached answers) as
+    # they were; reviews may change any statistic (approved_only), so they move every version.
+    heping, old_years = [v[2] for v in seen], [v[3] for v in seen]
+    assert heping[0] == heping[1] == heping[2] == heping[3] != heping[4] != heping[5], heping
+    assert old_years[0] == old_years[1] == old_years[2] == old_years[3], old_years
+
+
+def test_a_write_elsewhere_keeps_an_answer_cached(session: Session, query_cache: QueryCache) -> None:
+    params: dict[str, Any] = {"district": "120101", "year": 2025}
+    c = ctx(session, HEPING)
+    heping: dict[str, Any] = {"area": "120101", "years": (2024, 2025)}
+    first = query_cache.get_or_compute(
+        c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params), **heping
+    )
+    _write(session, "120102", {"drill.drills": 11})
+
+    def not_called() -> TotalsOut:
+        raise AssertionError("Hedong's write must not invalidate Heping's answer")
+
+    assert query_cache.get_or_compute(c, "totals", TotalsOut, params, not_called, **heping) == first
+    assert first == totals.annual_totals(ctx(session, HEPING), **params)
 
 
 def test_the_in_process_backend_is_bounded(session: Session) -> None:
@@ -273,13 +325,16 @@ def test_a_redis_outage_answers_without_the_cache(session: Session) -> None:
     expected = totals.annual_totals(ctx(session, TIANJIN), **params)
     before = errors()
     c = ctx(session, TIANJIN)
-    assert dead.get_or_compute(c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params)) == expected
+    assert (
+        dead.get_or_compute(c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params), **TJ) == expected
+    )
     assert errors() > before
     # Left alone for a while: the next reads do not wait for another time-out.
     started = time.perf_counter()
     for _ in range(20):
         assert (
-            dead.get_or_compute(c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params)) == expected
+            dead.get_or_compute(c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params), **TJ)
+            == expected
         )
     assert dead.backend.get("anything") is None
     assert time.perf_counter() - started < 20 * 0.25
@@ -293,12 +348,12 @@ def test_redis_entries_are_shared_between_caches_of_one_database(session: Sessio
     params: dict[str, Any] = {"district": "120000", "year": 2025}
     c = ctx(session, TIANJIN)
     try:
-        first = one.get_or_compute(c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params))
+        first = one.get_or_compute(c, "totals", TotalsOut, params, lambda: totals.annual_totals(c, **params), **TJ)
 
         def not_called() -> TotalsOut:
             raise AssertionError("the other cache's entry must be read")
 
-        assert two.get_or_compute(c, "totals", TotalsOut, params, not_called) == first
+        assert two.get_or_compute(c, "totals", TotalsOut, params, not_called, **TJ) == first
     finally:
         assert isinstance(one.backend, RedisBackend)
         one.backend.clear()
@@ -319,7 +374,7 @@ def test_settings_choose_the_backend(tmp_path: Any) -> None:
     found = for_settings(other)
     assert found is not None and isinstance(found.backend, RedisBackend)
     assert found.backend.prefix != shared.backend.prefix and "secret" not in found.backend.prefix
-    assert cached(None, None, "x", int, {}, lambda: 5) == 5  # type: ignore[arg-type]
+    assert cached(None, None, "x", int, {}, lambda: 5, area=None, years=None) == 5  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- the API routes

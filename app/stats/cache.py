@@ -8,8 +8,10 @@ where the figures would agree.
 
 The data version is read from the database on every look-up, so a write through any process (API,
 dashboard, CLI) is seen by the next read through every other, with no hook in the write paths: it
-fingerprints the tables whose changes alter a statistic (see ``LOGS`` and ``TABLES``). Cost: one
-statement of index look-ups, measured in BENCHMARKS.md ("Load (issue 17)").
+fingerprints what the question reads (``version_statement``): the month reports of its area and
+years, which every write of figures touches, and the logs of changes that may alter any statistic.
+A write in one district leaves the other areas' entries alone. Cost: one statement of index
+look-ups and one index range, measured in BENCHMARKS.md ("Load (issue 17)").
 
 Values are stored as the JSON of the result's pydantic type and read back through the same type,
 so a hit is exactly what an uncached call returns (tests compare them) and no caller can change a
@@ -34,18 +36,18 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, Select, Table, func, literal, select
+from sqlalchemy import ColumnElement, Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from app.backfill.models import AnnualFigureHistory
 from app.core.config import Settings
 from app.core.metrics import cache_error, cache_lookup
+from app.districts.codes import COUNTRY_CODE, code_prefix
 from app.districts.models import District
 from app.indicators.models import Indicator
 from app.reviews.models import ReviewEvent
 from app.stats.context import StatsContext
-from app.submissions.models import Submission
-from app.values.models import Activity, MonthlyValue, MonthReport, ValueHistory
+from app.values.models import MonthReport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,50 +58,59 @@ CACHE_NAME = "stats_results"
 # would not: PostgreSQL hands out ids at insert time, not at commit). WINDOW is far above the
 # writes that can be in flight at once.
 WINDOW = 256
-# Each write of monthly figures (PUT, upload, dashboard form; applied or refused) logs one
-# submission in its transaction; every approval, return and unlock one review event (approved_only
-# statistics and locks); every accepted annual figure one history row. These are windowed.
-LOGS: tuple[Table, ...] = (Submission.__table__, ReviewEvent.__table__, AnnualFigureHistory.__table__)
-# Written in the same transactions as a submission (so covered by its window), or by single-writer
-# tools that bypass the logs (seeds): the newest id is enough.
-TABLES: tuple[Table, ...] = (
-    ValueHistory.__table__,
-    MonthlyValue.__table__,
-    MonthReport.__table__,
-    Activity.__table__,
-)
-# When the newest row was made: two databases (or one recreated) with equal ids still differ.
-VERSION_MOMENTS = (
-    (Submission.__table__, Submission.__table__.c.created_at),
-    (ValueHistory.__table__, ValueHistory.__table__.c.changed_at),
-    (ReviewEvent.__table__, ReviewEvent.__table__.c.at),
-)
+# Changes that may alter any statistic: every approval, return and unlock logs one review event
+# (approved_only statistics, locks); every accepted annual figure one history row.
+LOGS: tuple[Table, ...] = (ReviewEvent.__table__, AnnualFigureHistory.__table__)
+MR = MonthReport.__table__
 
 
-def version_statement() -> Select[Any]:
-    """One SELECT of scalar subqueries, each an index look-up or a short index range."""
+def version_statement(area: str | None, years: tuple[int, int] | None) -> Select[Any]:
+    """The version of the data a question about ``area`` (a district code; None: the whole country)
+    in ``years`` reads: one SELECT of index look-ups and one index range.
+
+    Figures: every write of a district-month's figures (PUT, upload, dashboard form; the seeds
+    too) inserts, updates (its last submission, a new id per write) or deletes that month's row of
+    month_reports, in the write's own transaction. So the rows of the area's district-months in
+    ``years`` (count, sum of their last submissions: a late commit of an earlier write changes the sum
+    where a max would not) change with every write the answer could see, and writes elsewhere leave
+    this question's entries alone. Districts and indicators change only through the seed CLI (a few
+    thousand rows: counted)."""
     columns: list[ColumnElement[Any]] = []
-    for table in LOGS + TABLES:
-        columns.append(select(func.max(table.c.id)).scalar_subquery())
     for table in LOGS:
         newest = select(func.max(table.c.id)).scalar_subquery()
+        columns.append(newest)
         # BETWEEN, not ">": with a lower bound alone PostgreSQL plans a sequential scan.
         window = table.c.id.between(newest - (WINDOW - 1), newest)
         columns.append(select(func.count()).select_from(table).where(window).scalar_subquery())
-    for table, moment in VERSION_MOMENTS:
-        columns.append(select(moment).order_by(table.c.id.desc()).limit(1).scalar_subquery())
-    # Districts and indicators change only through the seed CLI (a few thousand rows: counted).
+    columns.append(
+        select(ReviewEvent.__table__.c.at).order_by(ReviewEvent.__table__.c.id.desc()).limit(1).scalar_subquery()
+    )
     columns.append(select(func.count()).select_from(District.__table__).scalar_subquery())
     columns.append(select(func.count()).select_from(Indicator.__table__).scalar_subquery())
-    return select(*columns, literal(1))
+    where: list[ColumnElement[bool]] = []
+    prefix = None if area is None or area == COUNTRY_CODE else code_prefix(area)
+    if prefix is not None:
+        # A range of six-digit codes, not LIKE: PostgreSQL uses the (district_code, month) index for a
+        # range whatever the collation, for LIKE only under C.
+        where.append(MR.c.district_code.between(prefix.ljust(6, "0"), prefix.ljust(6, "9")))
+    if years is not None:
+        # Clamped: a year out of range is the query's own 422, never an error here.
+        first, last = (min(max(y, dt.MINYEAR), dt.MAXYEAR) for y in years)
+        where.append(MR.c.month.between(dt.date(first, 1, 1), dt.date(last, 12, 1)))
+    months = select(
+        func.count(),
+        func.coalesce(func.sum(MR.c.last_submission_id), 0),
+        func.max(MR.c.last_submitted_at),
+        func.max(MR.c.first_submitted_at),
+    ).where(*where)
+    columns.extend(months.subquery().c)
+    return select(*columns)
 
 
-_VERSION = version_statement()
-
-
-def data_version(session: Session) -> str:
-    """A short fingerprint of everything a statistic is computed from; changes with every write."""
-    row = session.execute(_VERSION).one()
+def data_version(session: Session, area: str | None = None, years: tuple[int, int] | None = None) -> str:
+    """A short fingerprint of everything a statistic of ``area`` in ``years`` is computed from
+    (default: the whole country, every year); changes with every write that could change it."""
+    row = session.execute(version_statement(area, years)).one()
     return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=8).hexdigest()
 
 
@@ -289,12 +300,23 @@ class QueryCache:
         return f"{version}:{name}:{schema}:{digest}"
 
     def get_or_compute(
-        self, stats: StatsContext, name: str, kind: Any, params: Mapping[str, Any], compute: Callable[[], T]
+        self,
+        stats: StatsContext,
+        name: str,
+        kind: Any,
+        params: Mapping[str, Any],
+        compute: Callable[[], T],
+        *,
+        area: str | None,
+        years: tuple[int, int] | None,
     ) -> T:
         """The cached answer of ``name(params)`` for this caller's scope on the current data, or
-        ``compute()``'s (kept for the next caller of the same scope). Errors are not kept."""
+        ``compute()``'s (kept for the next caller of the same scope). Errors are not kept.
+
+        ``area`` and ``years``: what the answer reads (the district and everything under it, None
+        for the whole country; the first and last year, None for all); the version is of those."""
         adapter, schema = _adapter(kind)
-        version = data_version(stats.session)
+        version = data_version(stats.session, area, years)
         key = self.key(stats, version, name, schema, params)
         raw = self.backend.get(key)
         if raw is not None:
@@ -357,8 +379,11 @@ def cached(
     kind: Any,
     params: Mapping[str, Any],
     compute: Callable[[], T],
+    *,
+    area: str | None,
+    years: tuple[int, int] | None,
 ) -> T:
     """``compute()`` through ``cache_`` when there is one."""
     if cache_ is None:
         return compute()
-    return cache_.get_or_compute(stats, name, kind, params, compute)
+    return cache_.get_or_compute(stats, name, kind, params, compute, area=area, years=years)

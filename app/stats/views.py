@@ -81,6 +81,8 @@ def get_totals(
         TotalsOut,
         params,
         lambda: annual_totals(ctx, district=district, year=year, month_to=month_to),
+        area=district,
+        years=(year - 1, year),
     )
 
 
@@ -108,6 +110,8 @@ def get_yearly(
         YearlyOut,
         params,
         lambda: yearly_totals(ctx, district=district, year_from=year_from, year_to=year_to),
+        area=district,
+        years=(year_from, year_to),
     )
 
 
@@ -137,6 +141,8 @@ def get_monthly(
         MonthlyOut,
         params,
         lambda: monthly_series(ctx, district=district, year=year, indicator=indicator, compare_previous=previous),
+        area=district,
+        years=(year - 1, year),
     )
 
 
@@ -170,6 +176,8 @@ def get_by_district(
         RankingOut,
         params,
         lambda: district_ranking(ctx, year=year, indicator=indicator, parent=parent, level=under),
+        area=parent,
+        years=(year - 1, year),
     )
 
 
@@ -186,7 +194,14 @@ def get_completeness(year: Year, ctx: StatsDep, cache: QueryCacheDep, parent: Pa
     parent = parent or None
     params = {"year": year, "parent": parent}
     return cached(
-        cache, ctx, "completeness", CompletenessOut, params, lambda: completeness(ctx, year=year, parent=parent)
+        cache,
+        ctx,
+        "completeness",
+        CompletenessOut,
+        params,
+        lambda: completeness(ctx, year=year, parent=parent),
+        area=parent,
+        years=(year, year),
     )
 
 
@@ -214,6 +229,8 @@ def get_ratios(
         RatiosOut,
         params,
         lambda: derived_ratios(ctx, district=district, year=year, month_to=month_to),
+        area=district,
+        years=(year - 1, year),
     )
 
 
@@ -258,6 +275,8 @@ def get_values(
             lambda: values_page(
                 ctx, district=district, year=year, indicator=indicator, page=page, page_size=page_size, lang=lang
             ),
+            area=district,
+            years=(year, year) if year is not None else None,
         )
     check_values_request(ctx, district=district, year=year, indicator=indicator)
     stmt = values_query(principal=principal, district=district, year=year, indicator=indicator, lang=lang)
