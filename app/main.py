@@ -27,6 +27,7 @@ from app.health.views import router as health_router
 from app.indicators.views import router as indicators_router
 from app.reports.views import router as reports_router
 from app.reviews.views import router as reviews_router
+from app.stats import cache as stats_cache
 from app.stats.views import router as stats_router
 from app.uploads.views import router as uploads_router
 from app.values.views import router as values_router
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
+    # Statistics results, shared with the dashboard mounted below (app/stats/cache.py).
+    app.state.query_cache = stats_cache.for_settings(settings)
     install_error_handlers(app)
     openapi.install(app)
     protect(app, settings)  # request limits, CSRF and credentials before a body is read, security headers

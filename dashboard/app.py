@@ -17,6 +17,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.logging import RequestLog, configure_logging, request_id_var
 from app.districts import boundaries
+from app.stats import cache as stats_cache
 from dashboard import geo, ids
 from dashboard.auth import current_principal, install_auth
 from dashboard.data import session_scope
@@ -73,6 +74,9 @@ def create_dash(database: Database, *, mounted: bool, settings: Settings | None 
     # Pages reach the database through the shared query layer; they find it on the Flask server.
     app.server.config["DATABASE"] = database
     app.server.config["SETTINGS"] = settings = settings or get_settings()
+    # Query-layer results of the pages, per scope and data version (app/stats/cache.py); the same
+    # cache as the API's when mounted in it.
+    app.server.config["QUERY_CACHE"] = stats_cache.for_settings(settings)
     if settings.environment != "test":
         # Each map view's boundaries are simplified once and kept under the data directory; build
         # the missing ones now, in the background, rather than on a leader's first click.
@@ -85,6 +89,13 @@ def create_dash(database: Database, *, mounted: bool, settings: Settings | None 
     app.layout = serve_layout
     install_frame_callbacks(app)
     install_security(app)
+    cache = app.server.config["QUERY_CACHE"]
+    if settings.warm_up and settings.environment != "test" and cache is not None and cache.claim("warm-pages", 120):
+        # The first overview after a start was ~3 s (issue 15): draw it now for the likely readers,
+        # in the background (dashboard/warm.py). With Redis, one process of a deployment does it.
+        from dashboard.warm import warm_in_background
+
+        warm_in_background(app.server)
     return app
 
 

@@ -6,18 +6,20 @@ write SQL of their own. Tests swap the factory for their rolled-back session.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import TypeVar
 
-from flask import current_app, request
+from flask import current_app, has_app_context, request
 from sqlalchemy.orm import Session
 
 from app.core import periods
 from app.core.db import Database
 from app.districts import boundaries
+from app.stats.cache import QueryCache
 from app.stats.context import StatsContext
 
 T = TypeVar("T")
@@ -29,6 +31,15 @@ def session_scope() -> AbstractContextManager[Session]:
         return factory()
     database: Database = current_app.config["DATABASE"]
     return database.session()
+
+
+def query_cache() -> QueryCache | None:
+    """This server's cache of statistics results (app/stats/cache.py); None outside a request (a
+    benchmark calling the query adapters directly) or when switched off."""
+    if not has_app_context():
+        return None
+    found: QueryCache | None = current_app.config.get("QUERY_CACHE")
+    return found
 
 
 def atlas() -> boundaries.Atlas:
@@ -89,5 +100,7 @@ def gather(stats: StatsContext, calls: Mapping[str, Callable[[StatsContext], T]]
         with database.session() as session:
             return call(stats.with_session(session))
 
-    futures = {key: _POOL.submit(run, call) for key, call in calls.items()}
+    # Each call runs in a copy of this request's context, so that it finds the server (its cache)
+    # as the page itself does; one copy per call, as a context is entered by one thread at a time.
+    futures = {key: _POOL.submit(contextvars.copy_context().run, run, call) for key, call in calls.items()}
     return {key: future.result() for key, future in futures.items()}

@@ -196,7 +196,7 @@ def pseudo_city_note(ctx: PageContext, found: AreaLookup) -> html.P:
         ctx.lang,
         pseudo=place_name(found.pseudo_city.code, found.pseudo_city.name, ctx.lang),
         asked=found.asked,
-        name=place_name(found.code, found.name, ctx.lang),
+        name=place_name(found.code, found.name or found.code, ctx.lang),
         code=found.code,
     )
     return html.P(text, id=ids.AREA_NOTE, className="notice notice-info", role="status")

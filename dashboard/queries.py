@@ -2,13 +2,17 @@
 
 No SQL here: every figure comes from the same functions the API and the report generator use, and
 those check the caller's scope. "Not reported" stays ``None``/NaN all the way to the page.
+
+Their results go through the cache of statistics results (app/stats/cache.py), keyed by the caller's
+scope, the call and the data version; the names and parameters of the calls the API also answers
+(totals, ratios, completeness) are the API's, so a page and an API request share one entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -19,11 +23,14 @@ from app.districts import listing
 from app.districts.codes import is_pseudo_city
 from app.districts.models import DistrictLevel
 from app.indicators import service as indicator_service
+from app.stats import cache, monthly, ranking, ratios, raw_values, totals
 from app.stats import completeness as stats_completeness
-from app.stats import monthly, ranking, ratios, raw_values, totals
 from app.stats import years as stats_years
 from app.stats.context import StatsContext
-from app.stats.schemas import CompletenessOut, DistrictRef, RankingOut, RatiosOut, TotalsOut
+from app.stats.schemas import CompletenessOut, DistrictRef, MonthlyOut, RankingOut, RatiosOut, TotalsOut, YearlyOut
+from dashboard import data
+
+T = TypeVar("T")
 
 # The KPI cards of the Overview, in the order leaders read them.
 HEADLINE: tuple[str, ...] = (
@@ -62,6 +69,21 @@ TOTAL_COLUMNS = [
 ]
 
 
+def _cached(
+    stats: StatsContext,
+    name: str,
+    kind: Any,
+    params: dict[str, Any],
+    compute: Callable[[], T],
+    *,
+    area: str | None,
+    years: tuple[int, int] | None,
+) -> T:
+    """``compute()`` through this server's cache of statistics results (none outside a request);
+    ``area`` and ``years``: what it reads (app/stats/cache.py)."""
+    return cache.cached(data.query_cache(), stats, name, kind, params, compute, area=area, years=years)
+
+
 def catalogue(session: Session) -> pd.DataFrame:
     """The indicator catalogue, indexed by code, in catalogue order (with ``good_direction``)."""
     rows = [vars(info) for info in indicator_service.get_all(session).values()]
@@ -90,8 +112,17 @@ def lookup_area(session: Session, *, principal: Principal, code: str) -> listing
 
 
 def years_with_data(stats: StatsContext, *, district: str | None) -> list[int]:
-    """The years with any figure under ``district`` (``None``: the caller's scope), ascending."""
-    return stats_years.years_with_data(stats, district=district)
+    """The years with any figure under ``district`` (``None``: the caller's scope), ascending. Every
+    page asks (its year picker): cached like the figures, over every year of the area."""
+    return _cached(
+        stats,
+        "years",
+        list[int],
+        {"district": district},
+        lambda: stats_years.years_with_data(stats, district=district),
+        area=district,
+        years=None,
+    )
 
 
 def district_family(session: Session, *, principal: Principal, code: str) -> dict[str, Any]:
@@ -153,12 +184,31 @@ def trend_years(year: int, count: int = TREND_YEARS) -> list[int]:
 
 def annual_totals(stats: StatsContext, *, district: str | None, year: int) -> TotalsOut:
     """One year's totals and year on year of ``district`` (the query layer's result)."""
-    return totals.annual_totals(stats, district=district, year=year)
+    params = {"district": district, "year": year, "month_to": None}
+    return _cached(
+        stats,
+        "totals",
+        TotalsOut,
+        params,
+        lambda: totals.annual_totals(stats, district=district, year=year),
+        area=district,
+        years=(year - 1, year),
+    )
 
 
 def derived_ratios(stats: StatsContext, *, district: str | None, year: int) -> pd.DataFrame:
     """公开率, 整改率 and 平均罚款 of ``district`` in ``year``: year, code, name_zh, name_en, unit, value, …"""
-    return ratios_frame(ratios.derived_ratios(stats, district=district, year=year))
+    params = {"district": district, "year": year, "month_to": None}
+    result = _cached(
+        stats,
+        "ratios",
+        RatiosOut,
+        params,
+        lambda: ratios.derived_ratios(stats, district=district, year=year),
+        area=district,
+        years=(year - 1, year),
+    )
+    return ratios_frame(result)
 
 
 YEARLY_COLUMNS = ["year", "code", "total", "months_reported", "months_expected", "districts_annual", "differs"]
@@ -169,7 +219,16 @@ def yearly_totals(stats: StatsContext, *, district: str | None, years: list[int]
     reported), months_reported, months_expected, and what of it comes from annual reports:
     districts_annual (district-years counted from their annual figure: no months reported) and
     differs (district-years whose annual figure and monthly sum disagree, 数据差异)."""
-    result = totals.yearly_totals(stats, district=district, year_from=years[0], year_to=years[-1])
+    params = {"district": district, "year_from": years[0], "year_to": years[-1]}
+    result = _cached(
+        stats,
+        "yearly",
+        YearlyOut,
+        params,
+        lambda: totals.yearly_totals(stats, district=district, year_from=years[0], year_to=years[-1]),
+        area=district,
+        years=(years[0], years[-1]),
+    )
     return pd.DataFrame(
         [
             {
@@ -191,7 +250,16 @@ def yearly_totals(stats: StatsContext, *, district: str | None, years: list[int]
 def monthly_compare(stats: StatsContext, *, district: str | None, year: int, indicator: str) -> pd.DataFrame:
     """Twelve rows (month 1 … 12): ``this_year`` and ``last_year`` (NaN where nothing was reported),
     and how many districts reported each month of this year out of how many were expected."""
-    series = monthly.monthly_series(stats, district=district, year=year, indicator=indicator, compare_previous=True)
+    params = {"district": district, "year": year, "indicator": indicator, "compare_previous": True}
+    series = _cached(
+        stats,
+        "monthly",
+        MonthlyOut,
+        params,
+        lambda: monthly.monthly_series(stats, district=district, year=year, indicator=indicator, compare_previous=True),
+        area=district,
+        years=(year - 1, year),
+    )
     previous = series.previous or []
     return pd.DataFrame(
         {
@@ -264,7 +332,17 @@ def rankings(
     stats: StatsContext, *, parent: str | None, year: int, indicators: Iterable[str], level: DistrictLevel | None
 ) -> dict[str, Ranking]:
     """The rows under ``parent`` ranked by their total of each of ``indicators`` in ``year`` (one call)."""
-    results = ranking.district_rankings(stats, year=year, indicators=list(indicators), parent=parent, level=level)
+    codes = list(indicators)
+    params = {"year": year, "indicators": codes, "parent": parent, "level": level}
+    results = _cached(
+        stats,
+        "rankings",
+        dict[str, RankingOut],
+        params,
+        lambda: ranking.district_rankings(stats, year=year, indicators=codes, parent=parent, level=level),
+        area=parent,
+        years=(year - 1, year),
+    )
     return {code: ranking_frame(result) for code, result in results.items()}
 
 
@@ -289,7 +367,15 @@ class Completeness:
 
 
 def completeness(stats: StatsContext, *, parent: str | None, year: int) -> Completeness:
-    result = stats_completeness.completeness(stats, year=year, parent=parent)
+    result = _cached(
+        stats,
+        "completeness",
+        CompletenessOut,
+        {"year": year, "parent": parent},
+        lambda: stats_completeness.completeness(stats, year=year, parent=parent),
+        area=parent,
+        years=(year, year),
+    )
     cells = pd.DataFrame(
         [
             {"code": r.code, "name": r.name, "month": m, "status": status.value if status else None}
@@ -309,8 +395,12 @@ def completeness(stats: StatsContext, *, parent: str | None, year: int) -> Compl
 
 
 def count_values(stats: StatsContext, *, district: str | None, year: int) -> int:
-    page = raw_values.values_page(stats, district=district, year=year, indicator=None, page=1, page_size=1)
-    return page.total
+    def count() -> int:
+        return raw_values.values_page(stats, district=district, year=year, indicator=None, page=1, page_size=1).total
+
+    return _cached(
+        stats, "values_count", int, {"district": district, "year": year}, count, area=district, years=(year, year)
+    )
 
 
 def monthly_values(stats: StatsContext, *, district: str | None, year: int) -> pd.DataFrame:

@@ -226,6 +226,24 @@ def test_depends_on_conditions(services: dict[str, Any]) -> None:
     assert depends_condition(services["dashboard"], "migrate") == "service_completed_successfully"
 
 
+def test_redis_is_the_shared_statistics_cache(services: dict[str, Any]) -> None:
+    """The api and dashboard share the cache of statistics results in the redis service, which keeps
+    nothing on disk (a cache) and is not published outside the compose network."""
+    redis = services["redis"]
+    assert str(redis.get("image", "")).startswith("redis:7"), redis.get("image")
+    command = command_of(redis)
+    assert command[0] == "redis-server"
+    options = dict(zip(command[1::2], command[2::2], strict=True))
+    assert options["--save"] == "" and options["--appendonly"] == "no", options
+    assert options["--maxmemory-policy"] == "allkeys-lru" and options["--maxmemory"], options
+    assert not redis.get("ports"), "redis must not be published"
+    assert "redis-cli" in " ".join(redis["healthcheck"]["test"])
+    for name in ("api", "dashboard"):
+        url = make_url(env_of(services[name])["REDIS_URL"].replace("redis://", "postgresql://", 1))
+        assert (url.host, url.port or 6379) == ("redis", 6379), f"{name}: REDIS_URL is not the redis service"
+        assert depends_condition(services[name], "redis") in ("service_started", "service_healthy")
+
+
 def test_migrate_is_one_off(services: dict[str, Any]) -> None:
     # Unquoted `no` would load as False (YAML 1.1), which compose rejects.
     assert services["migrate"].get("restart", "no") == "no"

@@ -1,5 +1,6 @@
 """Several processes, one truth: two API processes (one with two workers) and a dashboard process on
-one PostgreSQL. A write through one is seen by the next read through every other; a sign-in made at
+one PostgreSQL, sharing one Redis for the cache of statistics results. A write through one is seen by
+the next read through every other (figures, statistics and dashboard pages alike); a sign-in made at
 one is valid at the others and ends everywhere when it ends at one; sign-in throttling counts across
 processes; /metrics of a multi-worker process adds up its workers.
 
@@ -13,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.conftest import SEED_TODAY, FreshDatabases
 from tests.dashboard_helpers import content_callback
 from tests.test_serve import free_port
+from tests.test_stats_cache import REDIS_URL, redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
 MONTH = "2025-06"
@@ -51,6 +54,7 @@ class Cluster:
     dashboard: Process
     clerk_token: str
     env: dict[str, str]
+    redis_prefix: str
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -68,8 +72,13 @@ def _start(name: str, args: list[str], env: dict[str, str], port: int, tmp: Path
     return Process(name, f"http://127.0.0.1:{port}", proc, log, log_path)
 
 
+# Each process imports the app, Dash and pandas and warms its renderers: on a shared 2-core machine at
+# load 15-20 that took over 120 s (measured while several test runs shared it).
+START_SECONDS = 300
+
+
 def _wait(p: Process, path: str) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if p.proc.poll() is not None:
             pytest.fail(f"{p.name} exited:\n{p.log_path.read_text(errors='replace')}")
@@ -79,12 +88,17 @@ def _wait(p: Process, path: str) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.5)
-    pytest.fail(f"{p.name} did not answer within 120 s:\n{p.log_path.read_text(errors='replace')}")
+    pytest.fail(f"{p.name} did not answer within {START_SECONDS} s:\n{p.log_path.read_text(errors='replace')}")
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("processes")
+    redis_or_skip()
+    import redis
+
+    # This run's keys only (a Redis database for tests, a prefix of its own), deleted afterwards.
+    redis_prefix = f"yingji:test-processes:{uuid.uuid4().hex}:"
     databases = FreshDatabases(tmp)
     url = databases.url("postgresql")
     env = {
@@ -94,6 +108,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         "ENVIRONMENT": "local",
         "LOG_LEVEL": "WARNING",
         "PROMETHEUS_MULTIPROC_DIR": "",
+        "REDIS_URL": REDIS_URL,
+        "REDIS_PREFIX": redis_prefix,
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR")
     _cli(env, "seed", "--today", SEED_TODAY.isoformat())
@@ -112,7 +128,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         _wait(started[0], "/api/v1/health/ready")
         _wait(started[1], "/api/v1/health/ready")
         _wait(started[2], "/dashboard/login")
-        yield Cluster(started[0], started[1], started[2], clerk_token=token, env=env)
+        yield Cluster(started[0], started[1], started[2], clerk_token=token, env=env, redis_prefix=redis_prefix)
     finally:
         for p in started:
             p.proc.terminate()
@@ -123,6 +139,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 p.proc.kill()
             p.log.close()
         databases.cleanup()
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=redis_prefix + "*", count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 def _month(base: str, token: str) -> httpx.Response:
@@ -237,3 +257,65 @@ def test_metrics_of_a_multi_worker_process_add_up_its_workers(cluster: Cluster) 
     texts = [httpx.get(cluster.api_a.url + "/metrics", timeout=30).text for _ in range(4)]
     # Whichever worker answers the scrape, it reports all twenty.
     assert all(count(t) - before == 20 for t in texts), [count(t) - before for t in texts]
+
+
+def _cache_hits(url: str) -> float:
+    total = 0.0
+    for family in text_string_to_metric_families(httpx.get(url + "/metrics", timeout=30).text):
+        for s in family.samples:
+            if s.name == "yingji_cache_requests_total" and s.labels == {"cache": "stats_results", "result": "hit"}:
+                total += s.value
+    return total
+
+
+def _overview(client: httpx.Client) -> str:
+    search = f"?district=120102&year={MONTH[:4]}&indicator=double_random.inspections"
+    r = client.post(
+        "/dashboard/_dash-update-component",
+        json=content_callback("/dashboard/", search),
+        headers={"X-CSRFToken": client.cookies.get("_csrf_token") or ""},
+    )
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def test_cached_statistics_follow_every_write_in_every_process(cluster: Cluster) -> None:
+    """Statistics and dashboard pages are answered from the Redis cache all processes share, and a
+    write through any process is in the very next answer of every other."""
+    import redis
+
+    auth = {"Authorization": f"Bearer {cluster.clerk_token}"}
+    params = {"district": "120102", "year": MONTH[:4], "indicator": "double_random.inspections"}
+    june = int(MONTH[5:]) - 1
+
+    def monthly(p: Process) -> float | None:
+        r = httpx.get(f"{p.url}/api/v1/stats/monthly", params=params, headers=auth, timeout=30)
+        assert r.status_code == 200, r.text
+        value: float | None = r.json()["months"][june]["value"]
+        return value
+
+    hits_before = _cache_hits(cluster.api_b.url)
+    for round_, value in enumerate((812_345, 812_346, 812_347)):
+        # Read first, so that every process holds (or finds in Redis) the answer before the write.
+        for reader in (cluster.api_a, cluster.api_b):
+            for _ in range(3):
+                monthly(reader)
+        with _signed_in(cluster.dashboard.url, CLERK) as dash:
+            _overview(dash)
+        writer = (cluster.api_a, cluster.api_b, cluster.api_a)[round_]
+        r = httpx.patch(
+            f"{writer.url}/api/v1/districts/120102/months/{MONTH}",
+            json={"values": {"double_random.inspections": value}},
+            headers=auth,
+            timeout=30,
+        )
+        assert r.status_code == 200, r.text
+        for reader in (cluster.api_a, cluster.api_b):
+            for _ in range(4):  # each worker of the first process
+                assert monthly(reader) == value, reader.name
+        with _signed_in(cluster.dashboard.url, CLERK) as dash:
+            assert str(value) in _overview(dash)
+    # The answers came from the cache, and the cache is the shared Redis.
+    assert _cache_hits(cluster.api_b.url) > hits_before
+    keys = list(redis.Redis.from_url(REDIS_URL).scan_iter(match=cluster.redis_prefix + "*", count=1000))
+    assert keys, "nothing was cached in Redis"

@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     upload_parse_memory_mb: int = 128
     # Who may read /metrics without credentials (app/core/metrics.py): address ranges, comma-separated.
     metrics_allow_from: str = "127.0.0.1/32,::1/128"
+    # The cache of statistics results (app/stats/cache.py): in each process, bounded in memory
+    # (QUERY_CACHE_MB, 0 = none), or in Redis, shared by every process, when REDIS_URL is set
+    # (e.g. redis://127.0.0.1:6379/0). On by default, off by default in tests (QUERY_CACHE=1 forces).
+    redis_url: str = ""
+    # Key prefix in Redis; by default one derived from DATABASE_URL (without its password).
+    redis_prefix: str = ""
+    query_cache: bool | None = None
+    query_cache_mb: int = 64
+    # Entries are keyed by the data version, so writes never need this; it bounds how long a change
+    # the version cannot see (districts renamed by re-seeding) may take to show.
+    query_cache_ttl_seconds: int = 900
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -77,9 +77,19 @@ CACHE_REQUESTS = Counter(
     ["cache", "result"],
 )
 
+CACHE_ERRORS = Counter(
+    "yingji_cache_errors_total",
+    "Cache back-end failures answered without the cache (e.g. Redis unreachable), by cache and back-end",
+    ["cache", "backend"],
+)
+
 
 def cache_lookup(cache: str, hit: bool) -> None:
     CACHE_REQUESTS.labels(cache=cache, result="hit" if hit else "miss").inc()
+
+
+def cache_error(cache: str, backend: str) -> None:
+    CACHE_ERRORS.labels(cache=cache, backend=backend).inc()
 
 
 def prepare_multiprocess_dir(path: Path) -> None:

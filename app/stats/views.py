@@ -17,9 +17,10 @@ from app.auth.deps import CurrentPrincipal
 from app.core.deps import TodayDep, get_session
 from app.districts.models import DistrictLevel
 from app.stats import export
+from app.stats.cache import cached
 from app.stats.completeness import completeness
 from app.stats.context import StatsContext
-from app.stats.deps import StatsDep
+from app.stats.deps import QueryCacheDep, StatsDep
 from app.stats.monthly import monthly_series
 from app.stats.ranking import district_ranking
 from app.stats.ratios import derived_ratios
@@ -69,9 +70,20 @@ def get_totals(
     district: District,
     year: Year,
     ctx: StatsDep,
+    cache: QueryCacheDep,
     month_to: MonthTo = None,
 ) -> TotalsOut:
-    return annual_totals(ctx, district=district, year=year, month_to=month_to)
+    params = {"district": district, "year": year, "month_to": month_to}
+    return cached(
+        cache,
+        ctx,
+        "totals",
+        TotalsOut,
+        params,
+        lambda: annual_totals(ctx, district=district, year=year, month_to=month_to),
+        area=district,
+        years=(year - 1, year),
+    )
 
 
 @router.get(
@@ -88,8 +100,19 @@ def get_yearly(
     year_from: Annotated[int, Query(description="起始年份 / first year", examples=[2017])],
     year_to: Annotated[int, Query(description="结束年份 / last year", examples=[2021])],
     ctx: StatsDep,
+    cache: QueryCacheDep,
 ) -> YearlyOut:
-    return yearly_totals(ctx, district=district, year_from=year_from, year_to=year_to)
+    params = {"district": district, "year_from": year_from, "year_to": year_to}
+    return cached(
+        cache,
+        ctx,
+        "yearly",
+        YearlyOut,
+        params,
+        lambda: yearly_totals(ctx, district=district, year_from=year_from, year_to=year_to),
+        area=district,
+        years=(year_from, year_to),
+    )
 
 
 @router.get(
@@ -106,10 +129,20 @@ def get_monthly(
     year: Year,
     indicator: Indicator,
     ctx: StatsDep,
+    cache: QueryCacheDep,
     compare: Annotated[Literal["previous"] | None, Query(description="previous: 附上年序列 / add last year")] = None,
 ) -> MonthlyOut:
-    return monthly_series(
-        ctx, district=district, year=year, indicator=indicator, compare_previous=compare == "previous"
+    previous = compare == "previous"
+    params = {"district": district, "year": year, "indicator": indicator, "compare_previous": previous}
+    return cached(
+        cache,
+        ctx,
+        "monthly",
+        MonthlyOut,
+        params,
+        lambda: monthly_series(ctx, district=district, year=year, indicator=indicator, compare_previous=previous),
+        area=district,
+        years=(year - 1, year),
     )
 
 
@@ -127,17 +160,24 @@ def get_by_district(
     year: Year,
     indicator: Indicator,
     ctx: StatsDep,
+    cache: QueryCacheDep,
     parent: Parent = None,
     level: Annotated[
         Literal["county"] | None, Query(description="county: 列出全部区县级区划 / list every county-level district")
     ] = None,
 ) -> RankingOut:
-    return district_ranking(
+    parent = parent or None  # "?parent=" is the whole country too
+    under = DistrictLevel(level) if level else None
+    params = {"year": year, "indicator": indicator, "parent": parent, "level": under}
+    return cached(
+        cache,
         ctx,
-        year=year,
-        indicator=indicator,
-        parent=parent or None,  # "?parent=" is the whole country too
-        level=DistrictLevel(level) if level else None,
+        "by_district",
+        RankingOut,
+        params,
+        lambda: district_ranking(ctx, year=year, indicator=indicator, parent=parent, level=under),
+        area=parent,
+        years=(year - 1, year),
     )
 
 
@@ -150,8 +190,19 @@ def get_by_district(
     response_model=CompletenessOut,
     responses=PROBLEMS,
 )
-def get_completeness(year: Year, ctx: StatsDep, parent: Parent = None) -> CompletenessOut:
-    return completeness(ctx, year=year, parent=parent or None)
+def get_completeness(year: Year, ctx: StatsDep, cache: QueryCacheDep, parent: Parent = None) -> CompletenessOut:
+    parent = parent or None
+    params = {"year": year, "parent": parent}
+    return cached(
+        cache,
+        ctx,
+        "completeness",
+        CompletenessOut,
+        params,
+        lambda: completeness(ctx, year=year, parent=parent),
+        area=parent,
+        years=(year, year),
+    )
 
 
 @router.get(
@@ -167,9 +218,20 @@ def get_ratios(
     district: District,
     year: Year,
     ctx: StatsDep,
+    cache: QueryCacheDep,
     month_to: MonthTo = None,
 ) -> RatiosOut:
-    return derived_ratios(ctx, district=district, year=year, month_to=month_to)
+    params = {"district": district, "year": year, "month_to": month_to}
+    return cached(
+        cache,
+        ctx,
+        "ratios",
+        RatiosOut,
+        params,
+        lambda: derived_ratios(ctx, district=district, year=year, month_to=month_to),
+        area=district,
+        years=(year - 1, year),
+    )
 
 
 @router.get(
@@ -192,6 +254,7 @@ def get_values(
     principal: CurrentPrincipal,
     session: StreamingSessionDep,
     now: TodayDep,
+    cache: QueryCacheDep,
     district: Annotated[str | None, Query(description="区划代码 / district code")] = None,
     year: Annotated[int | None, Query(description="年份 / year")] = None,
     indicator: Annotated[str | None, Query(description="指标代码 / indicator code")] = None,
@@ -202,8 +265,18 @@ def get_values(
 ) -> ValuesPage | StreamingResponse:
     ctx = StatsContext(session, principal, now)
     if format == "json":
-        return values_page(
-            ctx, district=district, year=year, indicator=indicator, page=page, page_size=page_size, lang=lang
+        params = {"district": district, "year": year, "indicator": indicator, "page": page, "size": page_size}
+        return cached(
+            cache,
+            ctx,
+            "values",
+            ValuesPage,
+            {**params, "lang": lang},
+            lambda: values_page(
+                ctx, district=district, year=year, indicator=indicator, page=page, page_size=page_size, lang=lang
+            ),
+            area=district,
+            years=(year, year) if year is not None else None,
         )
     check_values_request(ctx, district=district, year=year, indicator=indicator)
     stmt = values_query(principal=principal, district=district, year=year, indicator=indicator, lang=lang)
