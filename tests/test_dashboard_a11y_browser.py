@@ -165,6 +165,10 @@ def focus_path(page: Any, steps: int) -> list[str]:
     return reached
 
 
+# The option of an open dropdown list that holds the keyboard focus (null when none does).
+FOCUSED_OPTION = "document.activeElement?.closest('[role=option]')"
+
+
 def picker(param: str) -> str:
     return json.dumps({"param": param, "type": "query-param"}, separators=(",", ":"))
 
@@ -186,7 +190,11 @@ def test_the_pickers_work_with_the_keyboard_alone(admin_page: tuple[Any, Watch],
     page.evaluate(f"() => document.getElementById({json.dumps(picker('year'))}).focus()")
     page.keyboard.press("Enter")
     page.wait_for_selector("[role=listbox] [role=option]")
+    # The list takes the keyboard once it has put the focus on the year shown (a moment after it
+    # opens, longer on a busy machine): press ↓ only then, and Enter once ↓ has moved it.
+    page.wait_for_function(f"() => {FOCUSED_OPTION}?.getAttribute('aria-selected') === 'true'")
     page.keyboard.press("ArrowDown")
+    page.wait_for_function(f"() => ({FOCUSED_OPTION}?.textContent || '').includes('2020')")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"year=2020"))
     settled(page)

@@ -18,6 +18,7 @@ EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 5}
 def test_the_schema_covers_the_report_endpoints(api: FastAPI) -> None:
     assert methods_and_paths(api, PATHS) == {
         ("GET", "/api/v1/reports/annual"),
+        ("GET", "/api/v1/reports/annual/children"),
         ("GET", "/api/v1/reports/bulletin"),
         ("POST", "/api/v1/reports"),
         ("GET", "/api/v1/reports"),

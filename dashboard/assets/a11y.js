@@ -84,7 +84,15 @@
   }
 
   function plain(text) {
-    return String(text).replace(/<br\s*\/?>/gi, " · ").replace(/<[^>]*>/g, "").trim();
+    // A line break the chart put inside one name (a long header wrapped: 发现隐患和违<br>法行为,
+    // "Hazards and<br>violations found") rejoins as the name; between two parts of a label
+    // (河东区<br>807家次) it reads " · ".
+    return String(text)
+      .replace(/([\u2e80-\u9fff])<br\s*\/?>(?=[\u2e80-\u9fff])/g, "$1")
+      .replace(/([A-Za-z,])<br\s*\/?>(?=[A-Za-z(])/g, "$1 ")
+      .replace(/<br\s*\/?>/gi, " · ")
+      .replace(/<[^>]*>/g, "")
+      .trim();
   }
 
   function shown(trace, i, value) {
