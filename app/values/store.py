@@ -310,7 +310,10 @@ def initial_load(engine: Engine, now: dt.datetime) -> Iterator[InitialLoad]:
     (``PRAGMA foreign_key_check``), the journal is kept in memory and nothing is synced before the
     commit. Definitions are read from the database and put back as they were; everything is one
     transaction, so an error leaves the database as it was (DDL is transactional on both), and
-    the connection's settings are restored whatever happens.
+    the connection's settings are restored whatever happens. Readers of the two tables wait until
+    the load commits (PostgreSQL: the dropped constraints hold an exclusive lock): a load for an
+    empty database, not for one in service. A process killed mid-load on SQLite (journal in
+    memory) may leave the file damaged: delete it and load again.
     """
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
