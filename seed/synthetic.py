@@ -94,7 +94,14 @@ def generate_year(
         return pinned.get(code_, draw)
 
     def per_item(counts: np.ndarray, low: int, high: int) -> list[list[int]]:
-        return [[int(x) for x in rng.integers(low, high, int(k))] for k in counts]
+        # A count of 0 draws nothing (and leaves the generator as it was): skipped, for speed.
+        return [rng.integers(low, high, k).tolist() if k else [] for k in counts.astype(int).tolist()]
+
+    def per_item_sums(counts: np.ndarray, low: int, high: int) -> np.ndarray:
+        """The sums of what ``per_item`` would draw, without making the lists (the same draws)."""
+        return np.array(
+            [float(rng.integers(low, high, k).sum()) if k else 0.0 for k in counts.astype(int).tolist()], float
+        )
 
     out: dict[str, np.ndarray] = {}
     out["inspection.enterprises"] = base("inspection.enterprises", poisson(70 * size * season))
@@ -126,15 +133,9 @@ def generate_year(
     )
     drill_people = per_item(out["drill.drills"], 60, 400)
     out["drill.participants"] = base("drill.participants", np.array([sum(p) for p in drill_people], float))
-    out["training.trainees"] = base(
-        "training.trainees", np.array([sum(p) for p in per_item(out["training.sessions"], 12, 40)], float)
-    )
-    out["training.examinees"] = base(
-        "training.examinees", np.array([sum(p) for p in per_item(out["training.exams"], 15, 40)], float)
-    )
-    out["publicity.audience"] = base(
-        "publicity.audience", np.array([sum(p) for p in per_item(out["publicity.events"], 80, 450)], float)
-    )
+    out["training.trainees"] = base("training.trainees", per_item_sums(out["training.sessions"], 12, 40))
+    out["training.examinees"] = base("training.examinees", per_item_sums(out["training.exams"], 15, 40))
+    out["publicity.audience"] = base("publicity.audience", per_item_sums(out["publicity.events"], 80, 450))
     extra_death = (rng.random(n) < 0.1) & (out["accident.count"] > 0)
     out["accident.deaths"] = base(
         "accident.deaths", rng.binomial(out["accident.count"].astype(int), 0.85) + extra_death
@@ -147,13 +148,14 @@ def generate_year(
         out["penalty.fines_yuan"] = pinned["penalty.fines_yuan"]
     else:
         # 2千 to 3万 yuan a case, in hundreds of yuan.
-        out["penalty.fines_yuan"] = np.array([float(sum(p) * 100) for p in per_item(out["penalty.cases"], 20, 300)])
+        out["penalty.fines_yuan"] = per_item_sums(out["penalty.cases"], 20, 300) * 100
 
     result = SyntheticYear()
+    columns = {k: v.astype(float).tolist() for k, v in out.items()}  # Python floats, converted once
     for i, month in enumerate(months):
         if not never_missing and rng.random() < MISSING_RATE:
             continue
-        result.values[month] = {k: float(v[i]) for k, v in out.items()}
+        result.values[month] = {k: v[i] for k, v in columns.items()}
         result.submitted_at[month] = _submitted_at(rng, year, month)
         for people in drill_people[i]:
             fitting = [t for t, ms in DRILL_TITLES.values() if month in ms] or ["综合应急演练"]

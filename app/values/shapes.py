@@ -81,6 +81,7 @@ class WriteOutcome:
     # Each district-month's version before the write (its ETag), and after it.
     versions_before: dict[tuple[str, dt.date], str] = field(default_factory=dict)
     versions_after: dict[tuple[str, dt.date], str] = field(default_factory=dict)
+    # The figures a dry run would change, for its answer (a real write leaves it empty: nobody reads it).
     changes: list[CellChange] = field(default_factory=list)
 
     def total(self, name: str) -> int:

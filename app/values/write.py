@@ -123,29 +123,40 @@ def write_months(
     reported: dict[tuple[str, dt.date], bool] = {}
     after: dict[tuple[str, dt.date], str] = {}
     upload = DataSource.upload
+    # New figures are appended to ``changes.inserts`` here as tuples rather than one
+    # ``changes.insert`` call each, and the cell-by-cell list is made only for a dry run (the only
+    # answer that shows it): per-figure calls and objects made a 100,000-figure upload on SQLite
+    # about an eighth slower than before the write path moved to app.values.store.
+    new_rows = changes.inserts
     for data in months:
         mc = MonthCounts(data.district_code, data.month)
         key = (data.district_code, data.month)
         have = existing.get(key, {})
         code, month = key
+        created_before = len(new_rows)
         for ind, raw in data.values.items():
             value = round(float(raw), 2)
             old = have.get(ind)
             if old is None:
-                mc.created += 1
-                changes.insert(code, month, ind, value, upload)
-                cells.append(CellChange(code, month, ind, None, value))
+                new_rows.append((code, month, ind, value, upload, submission_id, now))
+                if dry_run:
+                    cells.append(CellChange(code, month, ind, None, value))
             elif old[1] != value:
                 mc.updated += 1
                 changes.update(old[0], code, month, ind, old[1], value, upload)
-                cells.append(CellChange(code, month, ind, old[1], value))
+                if dry_run:
+                    cells.append(CellChange(code, month, ind, old[1], value))
             else:
                 mc.unchanged += 1
+        mc.created = len(new_rows) - created_before
+        if mc.created:
+            changes.touched.add((code, month.year))
         for ind, (id_, old_value) in have.items():
             if ind not in data.values and (data.replace or ind in data.withdrawn):
                 mc.removed += 1
                 changes.delete(id_, code, month, ind, old_value)
-                cells.append(CellChange(code, month, ind, old_value, None))
+                if dry_run:
+                    cells.append(CellChange(code, month, ind, old_value, None))
         if data.activities is not None:
             mc.activities_created, mc.activities_removed = _replace_activities(
                 session, data, submission_id, dry_run=dry_run
