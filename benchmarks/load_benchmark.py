@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from _common import ROOT, bench_admin, free_port, percentile, write_section
+from _common import ROOT, bench_admin, free_port, percentile, prepare_boundaries, write_section
 from sqlalchemy import create_engine, text
 
 from app.core.db import Database
@@ -286,6 +286,7 @@ def bench(
             capture_output=True,
         )
         _uid, token = bench_admin(Database(url), "load_admin")
+        prepare_boundaries(tmp / "data")
         port = free_port()
         log = (tmp / "server.log").open("w")
         command = [*cli, "serve", "--no-seed", "--port", str(port), "--workers", str(workers)]

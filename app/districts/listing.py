@@ -52,13 +52,19 @@ def list_districts(
     parent: str | None = None,
     level: DistrictLevel | None = None,
     q: str | None = None,
+    readable_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Districts by parent, level and text (a code prefix or part of a name). Codes and names are
     public, so every caller sees the whole list; ``readable`` says whose figures the caller may read.
 
     ``parent`` alone lists its direct children; with ``level`` every district of that level under it.
+    ``readable_only``: the caller's own districts alone, chosen by the database (a district-scoped
+    reader's pickers need a few dozen of the country's ~3,200 rows, and building the rest cost a
+    fifth of a dashboard page under load).
     """
     stmt = select(*_district_columns(principal)).order_by(D.code)
+    if readable_only:
+        stmt = stmt.where(principal.scope.sql_filter(D.code))
     if parent is not None:
         service.get_or_raise(session, code=parent)
         stmt = stmt.where(in_area(D.code, parent), D.code != parent)
@@ -111,7 +117,7 @@ def listed_areas(session: Session, *, principal: Principal) -> list[dict[str, An
     pseudo-cities (市辖区 120100, 县 500200) when the municipality itself is readable — its districts
     are listed instead, under it. A scope that is a pseudo-city alone keeps it: it is then the only
     area above the reader's districts. The one rule for every picker of the dashboard."""
-    rows = [r for r in list_districts(session, principal=principal) if r["readable"]]
+    rows = list_districts(session, principal=principal, readable_only=True)
     readable = {r["code"] for r in rows}
     return [r for r in rows if not (is_pseudo_city(r["name"]) and r["parent_code"] in readable)]
 

@@ -31,7 +31,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,6 +65,9 @@ LOGS: tuple[Table, ...] = (ReviewEvent.__table__, AnnualFigureHistory.__table__)
 MR = MonthReport.__table__
 
 
+# Kept: the statement is immutable, and a kept one spares its building and, above all, SQLAlchemy's
+# cache-key walk over its dozen subqueries on every cached call (memoised on the object).
+@lru_cache(maxsize=4096)
 def version_statement(area: str | None, years: tuple[int, int] | None, dialect: str = "postgresql") -> Select[Any]:
     """The version of the data a question about ``area`` (a district code; None: the whole country)
     in ``years`` reads: one SELECT of index look-ups and one index range.
