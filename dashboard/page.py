@@ -21,8 +21,9 @@ from app.auth.scope import Principal
 from app.core.errors import AppError, Forbidden
 from app.districts import service
 from app.districts.listing import AreaLookup
+from app.stats import cache as stats_cache
 from app.stats.context import StatsContext
-from dashboard import data, ids, queries
+from dashboard import data, ids, page_cache, queries
 from dashboard.auth import current_principal
 from dashboard.components import data_attributes, error_panel
 from dashboard.i18n import Lang, parenthesised, place_name, t
@@ -213,6 +214,21 @@ def page_path() -> str:
 
 def render(query: dict[str, Any], *, controls: Part, content: Part, class_name: str) -> html.Div:
     """The page for ``query``: controls on top, then the content (or a message saying why not)."""
+    drawn = _render(query, controls=controls, content=content, class_name=class_name, keep=False)
+    assert isinstance(drawn, html.Div)
+    return drawn
+
+
+def render_kept(query: dict[str, Any], *, controls: Part, content: Part, class_name: str) -> html.Div | dict[str, Any]:
+    """``render`` for a page that reads figures only through the cached query calls: it is kept whole
+    and served again while nothing it read has changed (``dashboard.page_cache``); a kept page comes
+    back as the JSON Dash sends."""
+    return _render(query, controls=controls, content=content, class_name=class_name, keep=True)
+
+
+def _render(
+    query: dict[str, Any], *, controls: Part, content: Part, class_name: str, keep: bool
+) -> html.Div | dict[str, Any]:
     principal = current_principal()
     if principal is None:  # Dash validating layouts outside a request; the guard covers real ones
         return html.Div()
@@ -230,18 +246,41 @@ def render(query: dict[str, Any], *, controls: Part, content: Part, class_name: 
             looked_up=found,
         )
         notes: list[Any] = []
+        kept = data.query_cache() if keep and problem is None and found is None else None
+        key: str | None = None
+        deps: list[stats_cache.Dependency] = []
         if problem is not None:
             body: Any = area_problem_panel(ctx, problem)
         else:
             try:
+                if kept is not None:
+                    key = page_cache.page_key(
+                        # The page's own name, not the request path: the warm-up draws pages
+                        # outside a Dash callback, where the path is not known.
+                        page=class_name,
+                        query=query,
+                        principal=principal,
+                        today=today.isoformat(),
+                        years=ctx.years,
+                        approved_only=ctx.stats.approved_only,
+                    )
+                    page = page_cache.get(kept, session, key)
+                    if page is not None:
+                        return page
                 if not year_asked(query):
                     ctx.state = pick_year(ctx.stats, state, ctx.years)
                 if found is not None:
                     notes.append(pseudo_city_note(ctx, found))
-                body = content(ctx)
+                with stats_cache.recording() as read:
+                    body = content(ctx)
+                deps = read
             except AppError as error:
                 body = error_panel(error, state.lang)
-        return html.Div([controls(ctx), *notes, body], className=f"page {class_name}", lang=state.lang)
+                key = None
+        drawn = html.Div([controls(ctx), *notes, body], className=f"page {class_name}", lang=state.lang)
+        if kept is not None and key is not None:
+            page_cache.put(kept, key, deps, drawn)
+        return drawn
 
 
 def year_asked(query: dict[str, Any]) -> bool:

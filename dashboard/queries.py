@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.auth.scope import Principal
 from app.core.periods import EARLIEST_MONTH, month_label
 from app.districts import listing
-from app.districts.codes import is_pseudo_city
+from app.districts.codes import COUNTRY_CODE, is_pseudo_city
 from app.districts.models import DistrictLevel
 from app.indicators import service as indicator_service
 from app.stats import cache, monthly, ranking, ratios, raw_values, totals
@@ -113,7 +113,11 @@ def lookup_area(session: Session, *, principal: Principal, code: str) -> listing
 
 def years_with_data(stats: StatsContext, *, district: str | None) -> list[int]:
     """The years with any figure under ``district`` (``None``: the caller's scope), ascending. Every
-    page asks (its year picker): cached like the figures, over every year of the area."""
+    page asks (its year picker). An area's is one small statement, read afresh: cached, it would
+    depend on every year of the area, so any write there would void it and every page kept with it
+    (``dashboard.page_cache`` keys a page on this answer instead). The country's is cached."""
+    if district is not None and district != COUNTRY_CODE:
+        return stats_years.years_with_data(stats, district=district)
     return _cached(
         stats,
         "years",

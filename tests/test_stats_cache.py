@@ -416,10 +416,10 @@ def cached_client(
     app.state.dash.server.config.pop("SESSION_SCOPE", None)
 
 
-def _metric(text: str, result: str) -> float:
+def _metric(text: str, result: str, cache: str = "stats_results") -> float:
     for family in text_string_to_metric_families(text):
         for s in family.samples:
-            if s.name == "yingji_cache_requests_total" and s.labels == {"cache": "stats_results", "result": result}:
+            if s.name == "yingji_cache_requests_total" and s.labels == {"cache": cache, "result": result}:
                 return s.value
     return 0.0
 
@@ -478,6 +478,85 @@ def test_the_first_dashboard_page_after_a_start_is_warm(
         after = client.get("/metrics").text
         assert page.status_code == 200, page.text
         assert "天津" in page.text
-        # The leader's first visit: every query-layer call answered from the cache.
+        assert ("page-overview" if path == "/dashboard/" else "page-districts") in page.text, path
+        # The leader's first visit: the page the warm-up drew (same scope), nothing computed again.
         assert _metric(after, "miss") - _metric(before, "miss") == 0, path
-        assert _metric(after, "hit") - _metric(before, "hit") >= 1, path
+        assert _metric(after, "hit", "dashboard_pages") - _metric(before, "hit", "dashboard_pages") == 1, path
+
+
+def test_a_dashboard_page_is_kept_until_something_it_read_changes(
+    cached_client: tuple[TestClient, FastAPI], session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Overview and Districts are kept whole per scope and question (dashboard/page_cache.py) and
+    served again only while every figure they read is unchanged; a write where they looked is seen
+    by the next reader, exactly as a page drawn afresh shows it."""
+    from dashboard import data
+    from tests.dashboard_helpers import content_callback, csrf_header
+
+    client, app = cached_client
+    kept = app.state.dash.server.config["QUERY_CACHE"]
+    kept.backend.clear()
+    drawn_at = dt.datetime(2026, 11, 22, 9, 30)
+    monkeypatch.setattr(data, "now", lambda: drawn_at)  # the as-of line, otherwise the time of drawing
+    from tests.conftest import bearer
+
+    users = {}
+    for name, districts in (("kept_leader", "120000"), ("kept_clerk_tj", "120000"), ("kept_cq", "500000")):
+        role = "viewer" if name != "kept_clerk_tj" else "staff"
+        users[name] = create_user(session, role=role, districts=(districts,), password=f"{name}-pass-1")
+    tianjin_clerk = bearer(session, create_user(session, role="staff", districts=("120102",)))
+    chongqing_clerk = bearer(session, create_user(session, role="staff", districts=("500101",)))
+
+    def sign_in(name: str) -> None:
+        client.cookies.clear()
+        r = client.post(
+            "/dashboard/login",
+            data={"username": users[name].name, "password": f"{name}-pass-1"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, r.text
+
+    def page(path: str, search: str) -> tuple[str, float, float]:
+        before = client.get("/metrics").text
+        r = client.post(
+            "/dashboard/_dash-update-component", json=content_callback(path, search), headers=csrf_header(client)
+        )
+        after = client.get("/metrics").text
+        assert r.status_code == 200, r.text
+        hits = _metric(after, "hit", "dashboard_pages") - _metric(before, "hit", "dashboard_pages")
+        misses = _metric(after, "miss", "dashboard_pages") - _metric(before, "miss", "dashboard_pages")
+        return r.text, hits, misses
+
+    def patch(auth: dict[str, str], code: str, value: int) -> None:
+        r = client.patch(
+            f"/api/v1/districts/{code}/months/{MONTH:%Y-%m}", json={"values": {"drill.drills": value}}, headers=auth
+        )
+        assert r.status_code == 200, r.text
+
+    for path in ("/dashboard/", "/dashboard/districts"):
+        search = "?district=120000&year=2025"
+        sign_in("kept_leader")
+        first, hits, misses = page(path, search)
+        assert (hits, misses) == (0, 1), path
+        again, hits, misses = page(path, search)
+        assert (hits, misses) == (1, 0) and again == first, path
+        # Another reader of the same scope (another role) gets the same page; English is its own.
+        sign_in("kept_clerk_tj")
+        assert page(path, search) == (first, 1, 0), path
+        assert page(path, search + "&lang=en")[1:] == (0, 1), path
+        # Another scope never gets Tianjin's page: asked for Tianjin, the notice that it is outside;
+        # its own city, a page of its own.
+        sign_in("kept_cq")
+        refused, hits, misses = page(path, search)
+        assert (hits, misses) == (0, 0) and refused != first and "page-error" in refused, path
+        assert page(path, "?district=500000&year=2025")[1:] == (0, 1), path
+        # A write in another area leaves the page kept; one in Tianjin's year is seen at once.
+        sign_in("kept_leader")
+        patch(chongqing_clerk, "500101", 4321 + len(path))
+        assert page(path, search) == (first, 1, 0), path
+        patch(tianjin_clerk, "120102", 9876 + len(path))
+        after_write, hits, misses = page(path, search)
+        assert (hits, misses) == (0, 1) and after_write != first, path
+        kept.backend.clear()
+        fresh, _hits, _misses = page(path, search)
+        assert fresh == after_write, path

@@ -23,6 +23,7 @@ time-out, not one per request.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -30,7 +31,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -141,6 +143,38 @@ def data_version(session: Session, area: str | None = None, years: tuple[int, in
     dialect = session.get_bind().dialect.name
     row = session.execute(version_statement(area, years, dialect)).one()
     return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=8).hexdigest()
+
+
+# A cached answer's dependency: (area, years, the data version its answer was computed at).
+Dependency = tuple[str | None, tuple[int, int] | None, str]
+_recording: contextvars.ContextVar[list[Dependency] | None] = contextvars.ContextVar("stats_cache_deps", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[Dependency]]:
+    """Collect what the cached calls made inside read, and at which data version: a whole dashboard
+    page drawn from them can then be kept and served while ``current(deps)`` holds. Calls run in a
+    copy of this context on other threads (``dashboard.data.gather``) share the list."""
+    deps: list[Dependency] = []
+    token = _recording.set(deps)
+    try:
+        yield deps
+    finally:
+        _recording.reset(token)
+
+
+def current(session: Session, deps: list[Dependency]) -> bool:
+    """Whether the data each dependency read is still at the version it was read at. The version is
+    always read before the data (``get_or_compute``), so an answer kept under it is never older than
+    its version says."""
+    seen: dict[tuple[str | None, tuple[int, int] | None], str] = {}
+    for area, years, version in deps:
+        key = (area, years)
+        if key not in seen:
+            seen[key] = data_version(session, area, years)
+        if seen[key] != version:
+            return False
+    return True
 
 
 # ----------------------------------------------------------------------------- backends
@@ -346,6 +380,9 @@ class QueryCache:
         for the whole country; the first and last year, None for all); the version is of those."""
         adapter, schema = _adapter(kind)
         version = data_version(stats.session, area, years)
+        deps = _recording.get()
+        if deps is not None:
+            deps.append((area, years, version))
         key = self.key(stats, version, name, schema, params)
         raw = self.backend.get(key)
         if raw is not None:

@@ -33,7 +33,7 @@ from dashboard.components import (
 from dashboard.empty import graph_or_empty, has_values
 from dashboard.formatting import format_amount, format_percent, format_signed_percent
 from dashboard.i18n import localised, t
-from dashboard.page import PageContext, render
+from dashboard.page import PageContext, render_kept
 from dashboard.state import merge_search
 
 dash.register_page(
@@ -41,8 +41,8 @@ dash.register_page(
 )
 
 
-def layout(**query: str) -> html.Div:
-    return render(query, controls=districts_controls, content=districts_content, class_name="page-districts")
+def layout(**query: str) -> html.Div | dict[str, Any]:
+    return render_kept(query, controls=districts_controls, content=districts_content, class_name="page-districts")
 
 
 def districts_controls(ctx: PageContext) -> html.Div:

@@ -7,6 +7,7 @@ sparklines, derived ratios, this year against last month by month, and the trend
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import dash
 import pandas as pd
@@ -29,13 +30,13 @@ from dashboard.data import gather
 from dashboard.empty import graph_or_empty, has_values
 from dashboard.formatting import format_year
 from dashboard.i18n import Lang, count_of, parenthesised, place_name, t
-from dashboard.page import PageContext, render
+from dashboard.page import PageContext, render_kept
 
 dash.register_page(__name__, path="/", name="总览 Overview", title="总览 Overview · 应急管理执法统计", order=0)
 
 
-def layout(**query: str) -> html.Div:
-    return render(query, controls=overview_controls, content=overview_content, class_name="page-overview")
+def layout(**query: str) -> html.Div | dict[str, Any]:
+    return render_kept(query, controls=overview_controls, content=overview_content, class_name="page-overview")
 
 
 def overview_controls(ctx: PageContext) -> html.Div:
