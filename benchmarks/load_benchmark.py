@@ -237,14 +237,17 @@ def drop(name: str) -> None:
 
 
 def cache_lookups(base: str) -> dict[str, float]:
-    """hit and miss of the statistics cache, all workers together (multiprocess /metrics)."""
+    """hit and miss of the statistics cache (``hit``, ``miss``) and of the kept dashboard pages
+    (``page hit``, ``page miss``), all workers together (multiprocess /metrics)."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    out = {"hit": 0.0, "miss": 0.0}
+    out = {"hit": 0.0, "miss": 0.0, "page hit": 0.0, "page miss": 0.0}
+    prefixes = {"stats_results": "", "dashboard_pages": "page "}
     for family in text_string_to_metric_families(httpx.get(base + "/metrics", timeout=30).text):
         for sample in family.samples:
-            if sample.name == "yingji_cache_requests_total" and sample.labels.get("cache") == "stats_results":
-                out[sample.labels["result"]] += sample.value
+            prefix = prefixes.get(sample.labels.get("cache", ""))
+            if sample.name == "yingji_cache_requests_total" and prefix is not None:
+                out[prefix + sample.labels["result"]] += sample.value
     return out
 
 
@@ -308,10 +311,10 @@ def bench(
         results = asyncio.run(run_load(base, token, clients, seconds, requests, proc.pid))
         after = cache_lookups(base)
         results.cache = {k: after[k] - before[k] for k in after}
-        if any(status >= 500 for (_kind, status) in results.statuses):
+        if any(status >= 500 for (_kind, status) in results.statuses) or results.transport_errors:
             kept = Path(tempfile.gettempdir()) / f"load-{backend}-server.log"
             shutil.copy(tmp / "server.log", kept)
-            print(f"[{backend}] 5xx 答复，服务器日志 server log with the 5xx kept: {kept}", flush=True)
+            print(f"[{backend}] 5xx 或连接错误，服务器日志 server log kept (5xx, transport errors): {kept}", flush=True)
         return results, {"idle": idle}
     finally:
         if proc is not None:
@@ -367,6 +370,12 @@ def table(backend: str, workers: int, results: Results, memory: dict[str, float]
             f"Statistics cache: {results.cache['hit']:.0f} hits, {results.cache['miss']:.0f} misses "
             f"({share:.0f} % hits; API and dashboard look-ups together)."
         )
+        pages = results.cache.get("page hit", 0.0) + results.cache.get("page miss", 0.0)
+        if pages:
+            lines.append(
+                f"Dashboard pages kept (dashboard/page_cache.py): {results.cache['page hit']:.0f} served as kept, "
+                f"{results.cache['page miss']:.0f} drawn ({results.cache['page hit'] / pages * 100:.0f} % kept)."
+            )
     return "\n".join(lines)
 
 
