@@ -73,6 +73,8 @@ class Server:
         ready_path: str = "/api/v1/health",
     ) -> None:
         self.port = free_port()
+        # A new data directory would have the server build the map boundaries beside the benchmark.
+        prepare_boundaries(data_dir)
         self.log_path = data_dir / "server.log"
         env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "local"}
         env["LOG_LEVEL"] = "WARNING"
