@@ -164,7 +164,8 @@ def bench_database(url: str, *, runs: int, year: int, browser_runs: int) -> dict
 
         stats_ms[view.key] = timed(stats_only, max(3, runs // 2), warmup=1)
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # ignore_cleanup_errors: the stopped server's last files may still be closing.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         server = Server(url, Path(tmp), via_cli=True, timeout=120)
         try:
             client = httpx.Client(base_url=server.base, timeout=300)

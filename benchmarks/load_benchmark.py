@@ -134,7 +134,11 @@ async def client_loop(
     months = ended_months()
     auth = {"Authorization": f"Bearer {token}"}
     kinds, weights = list(KINDS), list(KINDS.values())
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+    # Idle connections expire before uvicorn's keep-alive (5 s) ends them: the first clients wait
+    # for the last to sign in, and a request sent on a connection the server is just closing comes
+    # back as RemoteProtocolError (seen once per run or so), a race of the generator, not the server.
+    limits = httpx.Limits(keepalive_expiry=4.0)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
         async with start.one_at_a_time:
             for attempt in range(5):
                 # uvicorn's supervisor restarts a worker that misses its health ping (seen on this
