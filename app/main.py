@@ -20,6 +20,7 @@ from app.core import openapi
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers
+from app.core.gc import freeze_start_heap
 from app.core.logging import RequestLog, configure_logging
 from app.districts.views import router as districts_router
 from app.health.metrics import router as metrics_router
@@ -107,6 +108,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # a2wsgi declares its ASGI arguments as TypedDicts, Starlette as MutableMappings: the same
     # protocol, which mypy cannot match.
     app.mount("/dashboard", WSGIMiddleware(dash_app.server))  # type: ignore[arg-type]
+    if settings.environment != "test":  # tests build many apps in one process: nothing to keep
+        freeze_start_heap()
     return app
 
 

@@ -37,3 +37,12 @@ def paused_gc() -> Iterator[None]:
                 _depth -= 1
                 if _depth == 0:
                     gc.enable()
+
+
+def freeze_start_heap() -> None:
+    """Move every object alive now (the imported modules, the app, its routes and pages) out of the
+    cycle collector's view for good (``gc.freeze``): they live as long as the process, yet each full
+    collection walked all of them — a few hundred megabytes of pandas, plotly and Dash — whenever
+    requests had allocated enough. Called once a server process has built its app."""
+    gc.collect()
+    gc.freeze()

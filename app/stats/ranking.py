@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, Float, Integer, Select, Subquery, case, cast, func, literal, select
 
 from app.auth.scope import Principal
@@ -17,6 +18,9 @@ from app.stats import schemas as s
 from app.stats.common import DISTRICTS, D, check_year, district_ref, indicator_ref, number, pct_change, percent
 from app.stats.context import StatsContext, county_codes
 from app.stats.totals import year_on_year
+
+# The rows of a ranking, validated at once (see ``district_rankings``).
+_ROWS: TypeAdapter[list[s.RankingRow]] = TypeAdapter(list[s.RankingRow])
 
 
 def _child_of(parent: District | None, level: DistrictLevel | None) -> ColumnElement[str]:
@@ -183,7 +187,7 @@ def district_rankings(
             else None
         )
         period_months = max(0, min(months[1], ended_months(year, 12, today)) - months[0] + 1)
-        rows: dict[str, list[s.RankingRow]] = {code: [] for code in wanted}
+        rows: dict[str, list[s.RankingRow]] = {}
         sums: dict[str, float | None] = dict.fromkeys(wanted)
         listed_all = {r[0]: (r[1], r[2]) for r in session.execute(listed_stmt.order_by(D.code)).all()}
         nothing = (None, None, None, None, None, None, None)
@@ -193,31 +197,35 @@ def district_rankings(
             reported_rows = [(child, *rest) for child, *rest in figures[ind] if child in listed_all]
             seen = {r[0] for r in reported_rows}
             merged = reported_rows + [(code, *nothing) for code in listed_all if code not in seen]
-            out = rows[ind]
+            out: list[dict[str, Any]] = []
             for code, total_, previous_, comparable_, reported_, rank, share, sum_ in merged:
                 name, lvl = listed_all[code]
-                if sum_ is not None:
+                if sum_ is not None and sums[ind] is None:  # the same window sum on every reported row
                     sums[ind] = number(sum_)
-                comparable, previous = number(comparable_), number(previous_)
+                # ``number`` written out: a call per figure was a tenth of the country's ranking.
+                comparable = None if comparable_ is None else round(float(comparable_), 2) + 0.0
+                previous = None if previous_ is None else round(float(previous_), 2) + 0.0
                 counties_ = counties_under.get(code, 0) if counties_under is not None else 1
                 expected_months = counties_ * period_months
                 reported = reported_ or 0
                 out.append(
-                    s.RankingRow(
-                        code=code,
-                        name=name,
-                        level=lvl,
-                        total=number(total_),
-                        share_pct=number(share),
-                        rank=rank,
-                        previous_total=previous,
-                        comparable_total=comparable,
-                        change_pct=pct_change(comparable, previous),
-                        months_reported=reported,
-                        months_expected=expected_months,
-                        completeness_pct=percent(reported, expected_months),
-                    )
+                    {
+                        "code": code,
+                        "name": name,
+                        "level": lvl,
+                        "total": None if total_ is None else round(float(total_), 2) + 0.0,
+                        "share_pct": None if share is None else round(float(share), 2) + 0.0,
+                        "rank": rank,
+                        "previous_total": previous,
+                        "comparable_total": comparable,
+                        "change_pct": pct_change(comparable, previous),
+                        "months_reported": reported,
+                        "months_expected": expected_months,
+                        "completeness_pct": percent(reported, expected_months),
+                    }
                 )
+            # Validated as one list: one call into pydantic's core rather than one per row.
+            rows[ind] = _ROWS.validate_python(out)
         return {
             code: s.RankingOut(
                 parent=district_ref(parent_row) if parent_row else None,
