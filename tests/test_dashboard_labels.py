@@ -208,3 +208,32 @@ def test_english_ranking_names_its_unit_once() -> None:
         "Hedong District: 1 enterprise-visit",
         "Hexi District: 2.5 million enterprise-visits",
     ]
+
+
+def test_the_written_english_names_are_what_the_rules_write() -> None:
+    """seed/data/districts_en.csv (read instead of pypinyin at run time) is exactly what the rules and
+    pypinyin make of every district of the code table: regenerate it with
+    ``python -m app.districts.names_en`` after changing either."""
+    import csv
+
+    from app.districts.boundary_source import districts_csv
+    from app.districts.names_en import table_rows, written_table_path
+
+    with written_table_path().open(encoding="utf-8", newline="") as f:
+        written = [tuple(row) for row in csv.reader(f)][1:]
+    assert written == [tuple(row) for row in table_rows(districts_csv())]
+
+
+def test_a_server_process_does_not_load_pypinyin() -> None:
+    """Its phrase dictionary is ~58 MB per process; every district's English name is in the written table."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import app.main; from dashboard.i18n import place_name; "
+        "assert place_name('510104', '锦江区', 'en') and place_name('120102', '河东区', 'en'); "
+        "assert 'pypinyin' not in sys.modules, 'pypinyin imported'"
+    )
+    env = {**__import__("os").environ, "ENVIRONMENT": "test", "WARM_UP": "false"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

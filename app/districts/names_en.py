@@ -14,13 +14,21 @@ sign convention is one table (``GENERICS``).
 
 pypinyin reads most place names right but not every polyphone (六安 Lu'an, 乐亭 Laoting): a name it
 gets wrong belongs in ``HAND_NAMES``.
+
+Every district of the code table (seed/data/districts.csv) has its names written out once into
+seed/data/districts_en.csv (``python -m app.districts.names_en``; a test checks the file is what this
+module writes): pypinyin's phrase dictionary is some 58 MB in memory, which every server process
+would otherwise hold for names that never change. pypinyin is imported only for a name the file does
+not have.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from pypinyin import Style, lazy_pinyin
+import csv
+import sys
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
 
 from app.districts.codes import COUNTRY_CODE
 
@@ -167,6 +175,8 @@ _PEOPLES_BY_LENGTH = sorted(PEOPLES, key=len, reverse=True)
 def pinyin(text: str) -> str:
     """河东 → "Hedong", 南岸 → "Nan'an", 吕梁 → "Lüliang": one word, capitalised, with the apostrophe
     that keeps a syllable starting a, o or e apart from the one before."""
+    from pypinyin import Style, lazy_pinyin  # only for names the written table does not have
+
     syllables = lazy_pinyin(text, style=Style.NORMAL, v_to_u=True, errors="ignore")
     word = ""
     for i, syllable in enumerate(syllables):
@@ -199,10 +209,32 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def written_table_path() -> Path:
+    return Path(str(resources.files("seed").joinpath("data", "districts_en.csv")))
+
+
+@cache
+def _written() -> dict[str, tuple[str, str, str]]:
+    """code → (Chinese name, English name, short English name) as ``write_table`` wrote them."""
+    path = written_table_path()
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["code"]: (row["name"], row["english"], row["short"]) for row in csv.DictReader(f)}
+
+
 @lru_cache(maxsize=8192)
 def english_name(code: str, name: str, *, generic: bool = True) -> str:
     """The English name of the district ``code`` called ``name``: the hand table's, else written from
     the Chinese name. ``generic=False`` leaves the generic part out, as maps label places (Hedong)."""
+    written = _written().get(code)
+    if written is not None and written[0] == name:
+        return written[1] if generic else written[2]
+    return write_english_name(code, name, generic=generic)
+
+
+def write_english_name(code: str, name: str, *, generic: bool = True) -> str:
+    """``english_name`` written from the tables and pinyin, without the written file."""
     if code == COUNTRY_CODE:
         return "China"
     hand = HAND_NAMES.get(code)
@@ -252,3 +284,31 @@ def full_english_name(code: str, name: str, parent: tuple[str, str] | None) -> s
     """ "Hedong District, Linyi": a district with the city (or municipality) it lies in."""
     own = english_name(code, name)
     return f"{own}, {english_name(*parent)}" if parent else own
+
+
+def table_rows(districts_csv: Path) -> list[tuple[str, str, str, str]]:
+    """(code, name, English name, short English name) of every district of ``districts_csv``."""
+    with districts_csv.open(encoding="utf-8", newline="") as f:
+        rows = [(row["code"], row["name"]) for row in csv.DictReader(f)]
+    return [
+        (code, name, write_english_name(code, name), write_english_name(code, name, generic=False))
+        for code, name in rows
+    ]
+
+
+def write_table(districts_csv: Path, out: Path) -> int:
+    """Write seed/data/districts_en.csv from the code table; the number of districts written."""
+    rows = table_rows(districts_csv)
+    with out.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["code", "name", "english", "short"])
+        writer.writerows(rows)
+    return len(rows)
+
+
+if __name__ == "__main__":
+    from app.districts.boundary_source import districts_csv
+
+    written = write_table(districts_csv(), written_table_path())
+    print(f"{written} 个区划的英文名已写入 English names of {written} districts written: {written_table_path()}")
+    sys.exit(0)
