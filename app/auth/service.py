@@ -45,8 +45,8 @@ EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,60}")
 # A token's last use is kept to the minute, and stamping it waits for a lock at most this long.
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 TOKEN_USE_WAIT_MS = 200
-# When this process last tried to stamp each token (``record_token_use``).
-_stamping: dict[int, float] = {}
+# When this process last stamped each token of each database (``record_token_use``).
+_stamping: dict[tuple[str, int], float] = {}
 _stamping_lock = threading.Lock()
 # Ended sessions and idle sign-in counters are deleted once they are this old.
 STALE = dt.timedelta(days=1)
@@ -229,13 +229,14 @@ def record_token_use(session: Session, database: Database, *, token_id: int) -> 
         # The session is joined to a transaction its owner ends (the tests): write through it.
         session.execute(stamp)
         return
+    key = (database.url, token_id)
     with _stamping_lock:
         # Many requests of one token at once (a script's parallel calls) all find the stamp due: one
-        # of them writes it, the others go on.
-        last = _stamping.get(token_id)
+        # of them writes it, the others go on (a failed stamp is tried again by the next request).
+        last = _stamping.get(key)
         if last is not None and time.monotonic() - last < TOKEN_USE_RESOLUTION.total_seconds() / 2:
             return
-        _stamping[token_id] = time.monotonic()
+        _stamping[key] = time.monotonic()
     sqlite = database.dialect == "sqlite"
     try:
         # Never the request's own pool: see ``Database.side_engine``.
@@ -253,6 +254,8 @@ def record_token_use(session: Session, database: Database, *, token_id: int) -> 
                     conn.exec_driver_sql(f"PRAGMA busy_timeout = {database.busy_timeout_ms}")
                     conn.commit()
     except SQLAlchemyError as exc:
+        with _stamping_lock:
+            _stamping.pop(key, None)
         log.info("last use of token %s not recorded: %s", token_id, exc)
 
 

@@ -84,6 +84,13 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # As many connections as a process has threads that may ask at once (the API's 40, the
+        # dashboard's, the query helpers'): on SQLite each writer waiting its turn for the one write
+        # lock holds a connection, and with SQLAlchemy's default 15 the readers then waited for a
+        # connection behind them (a 26-s stall under 50 clients). Only the first 5 stay open when idle.
+        if path and path != ":memory:" and "mode=memory" not in url:  # a file: QueuePool
+            kwargs.setdefault("pool_size", 5)
+            kwargs.setdefault("max_overflow", 60)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
