@@ -22,6 +22,7 @@ from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.gc import freeze_start_heap
 from app.core.logging import RequestLog, configure_logging
+from app.core.writer_turns import WriterTurns
 from app.districts.views import router as districts_router
 from app.health.metrics import router as metrics_router
 from app.health.views import router as health_router
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.query_cache = stats_cache.for_settings(settings)
     install_error_handlers(app)
     openapi.install(app)
+    # Innermost of the middlewares: a write refused by the gate or the limits never waits for a turn.
+    app.add_middleware(WriterTurns, enabled=database.dialect == "sqlite", wait_seconds=database.busy_timeout_ms / 1000)
     protect(app, settings)  # request limits, CSRF and credentials before a body is read, security headers
     # Added last, so outermost: it times and logs everything inside (413s and 401s of the gate too),
     # and every answer carries the id.
