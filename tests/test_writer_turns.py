@@ -5,9 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from app.core.writer_turns import WriterTurns
+
+
+def run_alone(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """``asyncio.run(main())`` in a thread of its own: the test's thread may have a loop running."""
+    failed: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # re-raised in the test's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(30)
+    if failed:
+        raise failed[0]
 
 
 def scope(method: str, path: str) -> dict[str, Any]:
@@ -62,7 +81,7 @@ def test_writes_take_turns_reads_do_not_wait_and_a_late_turn_is_a_503() -> None:
         await asyncio.wait_for(asyncio.gather(first, third), 1)
         assert sent["/api/v1/districts/120103/months/2025-06"][0]["status"] == 200
 
-    asyncio.run(run())
+    run_alone(run)
 
 
 def test_on_postgresql_writes_go_straight_in() -> None:
@@ -82,4 +101,25 @@ def test_on_postgresql_writes_go_straight_in() -> None:
         gate.set()
         await asyncio.gather(*tasks)
 
-    asyncio.run(run())
+    run_alone(run)
+
+
+def test_each_event_loop_has_its_own_turns() -> None:
+    """Two loops in one process (two test clients): neither uses the other's lock."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    turns = WriterTurns(app, enabled=True, wait_seconds=0.5)
+
+    async def one() -> None:
+        sent: list[Any] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        await turns(scope("PUT", "/api/v1/x"), None, send)  # type: ignore[arg-type]
+        assert sent[0]["status"] == 200
+
+    run_alone(one)
+    run_alone(one)

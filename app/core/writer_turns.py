@@ -18,6 +18,7 @@ own writes run in the WSGI bridge's threads, which nothing else waits for).
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -41,16 +42,20 @@ class WriterTurns:
         self.app = app
         self.enabled = enabled
         self.wait_seconds = wait_seconds
-        self._lock: asyncio.Lock | None = None
+        # One queue per event loop: a server has one; tests (TestClient) may run several in one process,
+        # and a lock serves only the loop it was made in.
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.enabled or scope["type"] != "http" or not is_write(scope):
             await self.app(scope, receive, send)
             return
-        if self._lock is None:  # made in the event loop that serves the requests
-            self._lock = asyncio.Lock()
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
         try:
-            await asyncio.wait_for(self._lock.acquire(), timeout=self.wait_seconds)
+            await asyncio.wait_for(lock.acquire(), timeout=self.wait_seconds)
         except TimeoutError:
             busy = ServiceUnavailable(
                 "数据库正忙，未保存任何数据，请稍后重试",
@@ -62,4 +67,4 @@ class WriterTurns:
         try:
             await self.app(scope, receive, send)
         finally:
-            self._lock.release()
+            lock.release()
