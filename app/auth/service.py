@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, delete, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -179,24 +179,32 @@ class TokenUse:
     stamp_due: bool
 
 
+def _with_user(
+    session: Session, credential: type[ApiToken] | type[UserSession], where: ColumnElement[bool]
+) -> tuple[Any, User] | None:
+    """A token or sign-in row, its user and the user's districts, in one statement: every request
+    asks, and three round trips (credential, user, districts) were a quarter of a cached statistics
+    answer."""
+    found = (
+        session.execute(
+            select(credential, User)
+            .join(User, User.id == credential.user_id)
+            .where(where)
+            .options(joinedload(User.scopes))
+        )
+        .unique()
+        .first()
+    )
+    return None if found is None else (found[0], found[1])
+
+
 def authenticate_token(session: Session, plaintext: str) -> TokenUse | None:
     """The active user a bearer token belongs to, or None (bad, expired, revoked). Reads only:
     the last use is written apart, by ``record_token_use``."""
     lookup = split_token(plaintext)
     if lookup is None:
         return None
-    # The token, its user and the user's districts in one statement: every API request asks, and
-    # three round trips (token, user, districts) were a quarter of a cached statistics answer.
-    found = (
-        session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.prefix == lookup)
-            .options(joinedload(User.scopes))
-        )
-        .unique()
-        .first()
-    )
+    found = _with_user(session, ApiToken, ApiToken.prefix == lookup)
     if found is None:
         return None
     row, user = found
@@ -406,17 +414,7 @@ def user_from_session(session: Session, settings: Settings, cookie: str) -> User
     key = read_session(settings.secret_key, cookie, settings.session_max_age_seconds)
     if key is None:
         return None
-    # The session, its user and the user's districts in one statement (every dashboard request asks).
-    found = (
-        session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.key_hash == session_key_hash(key))
-            .options(joinedload(User.scopes))
-        )
-        .unique()
-        .first()
-    )
+    found = _with_user(session, UserSession, UserSession.key_hash == session_key_hash(key))
     if found is None:
         return None
     row, user = found
